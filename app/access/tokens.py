@@ -1,0 +1,112 @@
+"""Making, finding and revoking API tokens. Only a SHA-256 hash of a token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from app.access.principal import Principal, Role
+from app.audit.trail import record_change
+from app.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from app.models import ApiToken, Service
+from app.models.base import utcnow
+
+TOKEN_PREFIX = "rr_"
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_summary(token: ApiToken) -> dict[str, object]:
+    """A token's record without its hash, for listings and the audit trail."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "role": token.role,
+        "services": list(token.services),
+        "prefix": token.prefix,
+        "created_at": token.created_at.isoformat(),
+        "created_by": token.created_by,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+
+
+def create_token(
+    session: Session,
+    actor: Principal,
+    *,
+    name: str,
+    role: Role,
+    services: Sequence[str] = (),
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token; returns its record and the token itself, which is never shown again."""
+    codes = sorted({code.strip().upper() for code in services if code.strip()})
+    if role is Role.EDITOR and not codes:
+        raise InvalidInput("an editor token needs at least one --service")
+    known = set(session.exec(select(Service.code).where(col(Service.code).in_(codes))).all())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise InvalidInput(f"unknown service(s): {', '.join(unknown)}")
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    if expires_at is not None and expires_at <= utcnow():
+        raise InvalidInput("the expiry must lie in the future")
+    if session.exec(select(ApiToken).where(ApiToken.name == name)).first() is not None:
+        raise Conflict(f"a token called {name!r} exists already")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        role=role.value,
+        services=codes,
+        token_hash=hash_token(secret),
+        prefix=secret[:10],
+        created_by=actor.name,
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    record_change(session, actor, "token.create", "token", str(token.id), None, None, token_summary(token))
+    return token, secret
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every token, newest first."""
+    return list(session.exec(select(ApiToken).order_by(col(ApiToken.id).desc())).all())
+
+
+def revoke_token(session: Session, actor: Principal, name_or_id: str) -> ApiToken:
+    """Revoke a token by name or id; revoking twice is refused."""
+    query = select(ApiToken).where(ApiToken.name == name_or_id)
+    token = session.exec(query).first()
+    if token is None and name_or_id.isdigit():
+        token = session.get(ApiToken, int(name_or_id))
+    if token is None:
+        raise NotFound(f"no token called {name_or_id!r}")
+    if token.revoked_at is not None:
+        raise Conflict(f"token {token.name!r} was revoked already")
+    before = token_summary(token)
+    token.revoked_at = utcnow()
+    session.add(token)
+    session.flush()
+    record_change(session, actor, "token.revoke", "token", str(token.id), None, before, token_summary(token))
+    return token
+
+
+def authenticate(session: Session, secret: str) -> Principal:
+    """The principal of a bearer token; Unauthenticated when unknown, expired or revoked."""
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
+    if token is None:
+        raise Unauthenticated("unknown token")
+    if token.revoked_at is not None:
+        raise Unauthenticated("this token has been revoked")
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        raise Unauthenticated("this token has expired")
+    return Principal(name=token.name, role=Role(token.role), services=frozenset(token.services))

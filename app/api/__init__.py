@@ -1,0 +1,1 @@
+"""The HTTP interface: thin routers, one per resource, over the domain services."""

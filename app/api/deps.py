@@ -1,0 +1,92 @@
+"""Typed dependency aliases that keep route signatures short."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.access.principal import Action, Principal
+from app.access.tokens import authenticate
+from app.clock import today
+from app.config import Settings
+from app.errors import Unauthenticated
+from app.risks.service import Calendar
+from app.scoring import Matrix
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_bearer = HTTPBearer(auto_error=False, description="a token made with `riskreg token create`")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's session: commits when the route succeeds, before the response is sent."""
+    write = request.method not in READ_METHODS
+    engine: Engine = request.app.state.write_engine if write else request.app.state.engine
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was made with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_matrix(request: Request) -> Matrix:
+    """The matrix in force."""
+    matrix: Matrix = request.app.state.matrix
+    return matrix
+
+
+def get_calendar(request: Request) -> Calendar:
+    """Today in the UK and the review interval in force."""
+    return Calendar(today=today(), interval_months=request.app.state.settings.review_interval_months)
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Who is asking, from the bearer token; 401 when there is none or it is not valid."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    engine: Engine = request.app.state.engine
+    with Session(engine) as session:
+        principal = authenticate(session, credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+MatrixDep = Annotated[Matrix, Depends(get_matrix)]
+CalendarDep = Annotated[Calendar, Depends(get_calendar)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def _route_guard(action: Action) -> object:
+    def guard(principal: PrincipalDep) -> Principal:
+        principal.require_route(action)
+        return principal
+
+    guard.__doc__ = f"Require a token whose role may {action.value}."
+    return Depends(guard)
+
+
+#: Route-level guards; object-level checks (which service) run in the domain services.
+Reader = Annotated[Principal, _route_guard(Action.READ)]
+Writer = Annotated[Principal, _route_guard(Action.WRITE)]
+Admin = Annotated[Principal, _route_guard(Action.ADMINISTER)]

@@ -1,0 +1,70 @@
+"""The scoring matrix in force."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.api.deps import MatrixDep, Reader
+from app.scoring import Matrix
+
+router = APIRouter(prefix="/api/v1", tags=["scoring"])
+
+
+class LevelOut(BaseModel):
+    """A likelihood or impact level."""
+
+    score: int
+    label: str
+    description: str
+
+
+class BandOut(BaseModel):
+    """A band: name, colour (#rrggbb) and order (1 = least severe)."""
+
+    name: str
+    colour: str
+    order: int
+
+
+class CellOut(BaseModel):
+    """One cell of the matrix."""
+
+    likelihood: int
+    impact: int
+    score: int
+    band: str
+
+
+class MatrixOut(BaseModel):
+    """The matrix in force."""
+
+    name: str
+    size: str
+    likelihood: list[LevelOut]
+    impact: list[LevelOut]
+    bands: list[BandOut]
+    cells: list[CellOut]
+
+
+def matrix_out(matrix: Matrix) -> MatrixOut:
+    """The matrix as the API shows it."""
+    return MatrixOut(
+        name=matrix.name,
+        size=matrix.size,
+        likelihood=[
+            LevelOut(score=lv.score, label=lv.label, description=lv.description) for lv in matrix.likelihood
+        ],
+        impact=[LevelOut(score=lv.score, label=lv.label, description=lv.description) for lv in matrix.impact],
+        bands=[BandOut(name=b.name, colour=b.colour, order=b.order) for b in matrix.bands],
+        cells=[
+            CellOut(likelihood=c.likelihood, impact=c.impact, score=c.score, band=c.band.name)
+            for c in matrix.cells
+        ],
+    )
+
+
+@router.get("/matrix", response_model=MatrixOut)
+def get_matrix(matrix: MatrixDep, _: Reader) -> MatrixOut:
+    """The likelihood x impact matrix in force: levels, bands and every cell."""
+    return matrix_out(matrix)

@@ -1,0 +1,112 @@
+"""Exception handlers: every error leaves as problem details (RFC 9457), never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import PROBLEM_JSON, TYPE_BASE, Conflict, RiskregError, Unauthenticated
+
+log = logging.getLogger("riskreg")
+
+
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    """A problem document as a response."""
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _riskreg_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RiskregError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    return problem_response(exc.problem(request.url.path), headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    malformed = False
+    for err in exc.errors():
+        loc = [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())]
+        malformed = malformed or err.get("type") == "json_invalid"
+        errors.append(
+            {
+                "loc": loc,
+                "field": ".".join(str(p) for p in loc),
+                "msg": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+        )
+    status = 400 if malformed else 422
+    first = errors[0] if errors else {"field": "", "msg": "invalid request"}
+    detail = "the body is not valid JSON" if malformed else f"{first['field']}: {first['msg']}"
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    body = {
+        "type": TYPE_BASE + ("malformed-request" if malformed else "validation-error"),
+        "title": "Malformed request" if malformed else "Invalid input",
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "errors": errors,
+    }
+    return problem_response(body)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthenticated", 413: "Payload too large"}
+    body = {
+        "type": TYPE_BASE + ("not-found" if exc.status_code == 404 else f"http-{exc.status_code}"),
+        "title": titles.get(exc.status_code, "HTTP error"),
+        "status": exc.status_code,
+        "detail": str(exc.detail),
+        "instance": request.url.path,
+    }
+    return problem_response(body, dict(exc.headers) if exc.headers else None)
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("integrity error on %s: %s", request.url.path, exc)
+    return problem_response(
+        Conflict("the change clashes with stored data (a duplicate?)").problem(request.url.path)
+    )
+
+
+async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable on %s: %s", request.url.path, exc)
+    body = {
+        "type": TYPE_BASE + "unavailable",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": "the database is busy or unavailable; nothing was changed, try again",
+        "instance": request.url.path,
+    }
+    return problem_response(body, {"Retry-After": "1"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s", request.url.path)
+    body = {
+        "type": TYPE_BASE + "internal-error",
+        "title": "Internal error",
+        "status": 500,
+        "detail": "an unexpected error occurred; nothing was changed",
+        "instance": request.url.path,
+    }
+    return problem_response(body)
+
+
+def install(app: FastAPI) -> None:
+    """Register every handler on the app."""
+    app.add_exception_handler(RiskregError, _riskreg_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(Exception, _unexpected)

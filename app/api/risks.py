@@ -1,0 +1,173 @@
+"""Risks and their reviews."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from app.api.deps import CalendarDep, MatrixDep, Reader, SessionDep, Writer
+from app.errors import FieldProblem, InvalidInput
+from app.fields import Response as RiskResponse
+from app.reviews import recording
+from app.reviews import service as reviews
+from app.reviews.schemas import ReviewCreate, ReviewPublic, ServiceReviewCreate, ServiceReviewPublic
+from app.risks import repository
+from app.risks import service as risks
+from app.risks.schemas import RiskCreate, RiskPage, RiskPublic, RiskUpdate
+from app.scoring import MatrixError
+
+router = APIRouter(prefix="/api/v1", tags=["risks"])
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+SORT_PATTERN = r"^-?(" + "|".join(repository.SORTABLE) + r")(,-?(" + "|".join(repository.SORTABLE) + r"))*$"
+
+
+@router.post("/services/{code}/risks", status_code=status.HTTP_201_CREATED, response_model=RiskPublic)
+def create_risk(
+    code: str,
+    body: RiskCreate,
+    session: SessionDep,
+    actor: Writer,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
+    response: Response,
+) -> RiskPublic:
+    """Add a risk to a service's register; with `residual`, its first review is recorded."""
+    risk = risks.create_risk(session, actor, matrix, calendar, code, body)
+    service = risks.writable_service(session, actor, code)
+    response.headers["ETag"] = risks.etag(risk)
+    response.headers["Location"] = f"/api/v1/risks/{risk.id}"
+    return risks.to_public(risks.current_row(session, risk, service), calendar.today)
+
+
+@router.get("/risks", response_model=RiskPage)
+def list_risks(
+    session: SessionDep,
+    actor: Reader,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
+    service: Annotated[list[str] | None, Query(description="service code; repeat for several")] = None,
+    band: Annotated[list[str] | None, Query(description="band name; repeat for several")] = None,
+    min_score: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    response: Annotated[RiskResponse | None, Query()] = None,
+    status_: Annotated[Literal["open", "closed", "all"], Query(alias="status")] = "open",
+    overdue: bool | None = None,
+    basis: Literal["residual", "inherent"] = "residual",
+    as_of: Annotated[date | None, Query(description="the register at the end of this day")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in ref or title")] = None,
+    sort: Annotated[
+        str, Query(max_length=200, pattern=SORT_PATTERN, description="e.g. -score,ref")
+    ] = "-score,service,ref",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> RiskPage:
+    """The register, filtered, sorted and paginated; `as_of` gives it as it stood on a past date."""
+    if as_of is not None and as_of > calendar.today:
+        raise InvalidInput(
+            "as_of is in the future", errors=[FieldProblem(("query", "as_of"), "must not be in the future")]
+        )
+    bands: list[str] = []
+    for index, name in enumerate(band or []):
+        try:
+            bands.append(matrix.band(name).name)
+        except MatrixError as exc:
+            raise InvalidInput(str(exc), errors=[FieldProblem(("query", "band", index), str(exc))]) from exc
+    readable = actor.readable_services()
+    wanted = [c.strip().upper() for c in service] if service else None
+    codes = (
+        (wanted if readable is None else [c for c in wanted if c in readable])
+        if wanted is not None
+        else (sorted(readable) if readable is not None else None)
+    )
+    flt = repository.RiskFilter(
+        services=codes,
+        bands=bands,
+        min_score=min_score,
+        response=response,
+        status=status_,
+        overdue=overdue,
+        basis=basis,
+        as_of=as_of,
+        q=q.strip() if q and q.strip() else None,
+        sort=[(part.lstrip("-"), part.startswith("-")) for part in sort.split(",")],
+    )
+    rows, total = repository.search(
+        session, flt, today=calendar.today, offset=(page - 1) * page_size, limit=page_size
+    )
+    due_day = as_of or calendar.today
+    return RiskPage(
+        items=[risks.to_public(row, due_day) for row in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        pages=math.ceil(total / page_size) if total else 0,
+        as_of=as_of,
+        basis=basis,
+    )
+
+
+@router.get("/risks/{risk_id}", response_model=RiskPublic)
+def get_risk(
+    risk_id: int, session: SessionDep, actor: Reader, calendar: CalendarDep, response: Response
+) -> RiskPublic:
+    """One risk with its current assessment; the ETag header is its version for If-Match."""
+    risk, service = risks.readable_risk(session, actor, risk_id)
+    response.headers["ETag"] = risks.etag(risk)
+    return risks.to_public(risks.current_row(session, risk, service), calendar.today)
+
+
+@router.patch("/risks/{risk_id}", response_model=RiskPublic, responses={412: {}, 428: {}})
+def update_risk(
+    risk_id: int,
+    body: RiskUpdate,
+    session: SessionDep,
+    actor: Writer,
+    calendar: CalendarDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="the ETag from GET")] = None,
+) -> RiskPublic:
+    """Change descriptive fields or close the risk (`{"status": "closed"}`); needs If-Match."""
+    risk = risks.update_risk(session, actor, calendar, risk_id, if_match, body)
+    risk, service = risks.readable_risk(session, actor, risk_id)
+    response.headers["ETag"] = risks.etag(risk)
+    return risks.to_public(risks.current_row(session, risk, service), calendar.today)
+
+
+@router.post("/risks/{risk_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic)
+def review_risk(
+    risk_id: int,
+    body: ReviewCreate,
+    session: SessionDep,
+    actor: Writer,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
+) -> ReviewPublic:
+    """Record a review; answers with the score, band, previous score and direction of travel."""
+    return recording.review_risk(session, actor, matrix, calendar, risk_id, body)
+
+
+@router.get("/risks/{risk_id}/reviews", response_model=list[ReviewPublic])
+def list_reviews(risk_id: int, session: SessionDep, actor: Reader) -> list[ReviewPublic]:
+    """Every review of the risk, newest first."""
+    risk, service = risks.readable_risk(session, actor, risk_id)
+    assert risk.id is not None
+    return [reviews.to_public(r, risk.ref, service.code) for r in reviews.history(session, risk.id)]
+
+
+@router.post(
+    "/services/{code}/reviews", status_code=status.HTTP_201_CREATED, response_model=ServiceReviewPublic
+)
+def review_service(
+    code: str,
+    body: ServiceReviewCreate,
+    session: SessionDep,
+    actor: Writer,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
+) -> ServiceReviewPublic:
+    """Record a whole service's review round: all entries or, if any is invalid, none."""
+    return recording.review_service(session, actor, matrix, calendar, code, body)

@@ -1,0 +1,152 @@
+"""Appending to the audit trail and verifying its hash chain.
+
+Changes call `record_change`, which only queues the entry on the session. Just before
+the session commits, the queued entries are chained and inserted: on PostgreSQL under
+a transaction-scoped advisory lock (so two transactions never chain onto the same
+entry), on SQLite inside the write transaction that BEGIN IMMEDIATE already
+serialises. The entries therefore commit, or roll back, with the change they record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlmodel import Session, col, select
+
+from app.access.principal import Principal
+from app.audit.context import request_id
+from app.models import AuditEvent
+from app.models.base import utcnow
+
+GENESIS = "0" * 64
+PENDING_KEY = "riskreg_audit_pending"
+AUDIT_LOCK_KEY = 7_215_110_002
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenEntry:
+    """Where the chain breaks and why."""
+
+    event_id: int
+    reason: str
+
+
+def record_change(
+    session: Session,
+    actor: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    service_code: str | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Queue one audit entry; it is written when the session commits."""
+    pending: list[AuditEvent] = session.info.setdefault(PENDING_KEY, [])
+    pending.append(
+        AuditEvent(
+            occurred_at=utcnow(),
+            actor=actor.name,
+            actor_role=actor.role.value,
+            request_id=request_id.get(),
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            service_code=service_code,
+            before=_plain(before),
+            after=_plain(after),
+            prev_hash="",
+            hash="",
+        )
+    )
+
+
+def entry_hash(entry: AuditEvent, prev_hash: str) -> str:
+    """The hash of an entry's content chained to the previous entry's hash."""
+    content = {
+        "occurred_at": _iso(entry.occurred_at),
+        "actor": entry.actor,
+        "actor_role": entry.actor_role,
+        "request_id": entry.request_id,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "service_code": entry.service_code,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verify_chain(session: Session, batch: int = 5000) -> tuple[int, BrokenEntry | None]:
+    """Walk the whole trail; return how many entries were checked and the first broken one."""
+    prev_hash = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = session.exec(
+            select(AuditEvent).where(col(AuditEvent.id) > last_id).order_by(col(AuditEvent.id)).limit(batch)
+        ).all()
+        if not rows:
+            return checked, None
+        for entry in rows:
+            assert entry.id is not None
+            if entry.prev_hash != prev_hash:
+                return checked, BrokenEntry(
+                    entry.id,
+                    "its previous-hash does not match the entry before it: an entry was removed or inserted",
+                )
+            if entry_hash(entry, prev_hash) != entry.hash:
+                return checked, BrokenEntry(
+                    entry.id, "its content does not match its hash: the entry was altered"
+                )
+            prev_hash = entry.hash
+            checked += 1
+            last_id = entry.id
+        session.expunge_all()
+
+
+def _write_pending(session: Session) -> None:
+    pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
+    if not pending:
+        return
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    prev_hash = last or GENESIS
+    for entry in pending:
+        entry.prev_hash = prev_hash
+        entry.hash = entry_hash(entry, prev_hash)
+        prev_hash = entry.hash
+        session.add(entry)
+    session.flush()
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The value as JSON-native data, so it hashes the same before and after storage."""
+    if value is None:
+        return None
+    loaded: dict[str, Any] = json.loads(json.dumps(value, default=str, ensure_ascii=False))
+    return loaded

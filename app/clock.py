@@ -1,0 +1,25 @@
+"""The council's calendar: today's date in the UK, whatever the server's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+COUNCIL_ZONE = ZoneInfo("Europe/London")
+
+
+def today() -> date:
+    """Today's date in the UK."""
+    return datetime.now(COUNCIL_ZONE).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus `months` calendar months, clamped to the month's last day (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(f"cannot add {months} months to {day}")  # pragma: no cover

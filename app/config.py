@@ -1,0 +1,37 @@
+"""Settings, read once from the environment (prefix RISKREG_) or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting riskreg reads; see the README's Configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKREG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///riskreg.sqlite3",
+        description="SQLAlchemy URL: sqlite:///FILE (default) or postgresql+psycopg://...",
+    )
+    matrix_file: Path | None = Field(
+        default=None, description="TOML matrix replacing the default 4x4 (see docs/matrix-5x5.toml)"
+    )
+    review_interval_months: int = Field(default=6, ge=1, le=36)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="larger bodies get 413")
+    max_import_bytes: int = Field(default=5_000_000, ge=1024)
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
+    pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
+    migrate_on_start: bool = Field(default=True, description="run alembic upgrade head at start")
+    heatmap_cache_size: int = Field(default=128, ge=0)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings in force (cached; tests build their own Settings)."""
+    return Settings()

@@ -1,0 +1,79 @@
+"""Field types shared by the request and response schemas."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Response = Literal["tolerate", "treat", "terminate", "transfer"]
+Status = Literal["open", "closed"]
+Direction = Literal["new", "up", "down", "unchanged", "closed"]
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalise and drop control characters (NUL included; tab and newlines stay).
+
+    PostgreSQL cannot store NUL in text, and no council document means one, so both
+    databases store the same cleaned text.
+    """
+    return _CONTROL.sub("", unicodedata.normalize("NFC", value))
+
+
+def _strip(value: str) -> str:
+    return clean_text(value).strip()
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+ShortText = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_strip)]
+RequiredText = Annotated[
+    str, StringConstraints(max_length=1000), AfterValidator(_strip), AfterValidator(_not_blank)
+]
+LongText = Annotated[str, StringConstraints(max_length=200_000), AfterValidator(_strip)]
+Control = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=20_000),
+    AfterValidator(_strip),
+    AfterValidator(_not_blank),
+]
+Ref = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=20, pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9 ._/-]*\s*$"),
+    AfterValidator(lambda v: re.sub(r"\s+", "", v).upper()),
+]
+ServiceCode = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=10, pattern=r"^[A-Za-z][A-Za-z0-9]*$"),
+    AfterValidator(str.upper),
+]
+
+
+class StrictModel(BaseModel):
+    """A request body: unknown fields are refused (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class AssessmentIn(StrictModel):
+    """A likelihood x impact assessment as sent; the matrix in force validates it."""
+
+    likelihood: Annotated[int, Field(strict=True, description="a likelihood level of the matrix")]
+    impact: Annotated[int, Field(strict=True, description="an impact level of the matrix")]
+
+
+class AssessmentOut(BaseModel):
+    """A scored assessment."""
+
+    likelihood: int
+    impact: int
+    score: int
+    band: str

@@ -1,0 +1,58 @@
+"""create_app(): the settings, engine and matrix, the routers, the error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import health, matrix, problems, risks, services
+from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from app.config import Settings, get_settings
+from app.db import make_engine, write_bind
+from app.scoring import Matrix, default_matrix, load_matrix
+
+log = logging.getLogger("riskreg")
+
+
+def matrix_in_force(settings: Settings) -> Matrix:
+    """The matrix named by RISKREG_MATRIX_FILE, or the default 4x4."""
+    return load_matrix(settings.matrix_file) if settings.matrix_file else default_matrix()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the riskreg application for `settings` (default: from the environment)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            from app.migrations import upgrade
+
+            upgrade(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="riskreg",
+        version=__version__,
+        description="Risk registers of council services: the 4x4 likelihood x impact matrix, "
+        "risks, control measures, responses, reviews and reports.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.write_engine = write_bind(engine)
+    app.state.matrix = matrix_in_force(settings)
+    problems.install(app)
+    for module in (health, matrix, services, risks):
+        app.include_router(module.router)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes
+    )
+    app.add_middleware(RequestIdMiddleware)
+    return app

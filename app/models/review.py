@@ -1,0 +1,55 @@
+"""A review: one re-assessment of a risk on a date. Appended, never edited.
+
+`superseded_on` is the date of the next review in time (None for the latest). It is
+bookkeeping kept by the review service, so that the register "as of" a date is an
+indexed range query: reviewed_on <= day < superseded_on.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+
+class Review(SQLModel, table=True):
+    """One review of one risk."""
+
+    __tablename__ = "review"
+    __table_args__ = (
+        Index("ix_review_risk_date", "risk_id", "reviewed_on", "id"),
+        Index("ix_review_asof_residual", "residual_score", "reviewed_on", "superseded_on"),
+        Index("ix_review_reviewed_on", "reviewed_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id")
+    reviewed_on: date
+    superseded_on: date | None = None
+    reviewer: str = Field(max_length=200)
+    response: str = Field(max_length=10)
+    controls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notes: str = ""
+
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+    residual_score: int | None = None
+    residual_band: str | None = Field(default=None, max_length=40)
+    inherent_likelihood: int | None = None
+    inherent_impact: int | None = None
+    inherent_score: int | None = None
+    inherent_band: str | None = Field(default=None, max_length=40)
+    target_likelihood: int | None = None
+    target_impact: int | None = None
+    target_score: int | None = None
+    target_band: str | None = Field(default=None, max_length=40)
+
+    previous_score: int | None = None
+    direction: str = Field(max_length=10)
+    next_review_due: date
+
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_by: str = Field(max_length=200)

@@ -1,0 +1,60 @@
+"""A risk in a service's register, with its current assessment kept on the row.
+
+The current assessment (residual, inherent, target) is a copy of the latest review,
+written in the same transaction as the review, so that lists and filters read one
+indexed row per risk and never scan history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+
+class Risk(SQLModel, table=True):
+    """One risk of one service."""
+
+    __tablename__ = "risk"
+    __table_args__ = (
+        UniqueConstraint("service_id", "ref", name="uq_risk_service_ref"),
+        Index("ix_risk_status_residual_score", "status", "residual_score"),
+        Index("ix_risk_status_inherent_score", "status", "inherent_score"),
+        Index("ix_risk_status_next_review_due", "status", "next_review_due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    ref: str = Field(max_length=20)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    title: str
+    consequence: str = ""
+    owner: str = ""
+    response: str = Field(max_length=10)
+    status: str = Field(default="open", max_length=6)
+    opened_on: date
+    closed_on: date | None = None
+    version: int = 1
+
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+    residual_score: int | None = None
+    residual_band: str | None = Field(default=None, max_length=40)
+    inherent_likelihood: int | None = None
+    inherent_impact: int | None = None
+    inherent_score: int | None = None
+    inherent_band: str | None = Field(default=None, max_length=40)
+    target_likelihood: int | None = None
+    target_impact: int | None = None
+    target_score: int | None = None
+    target_band: str | None = Field(default=None, max_length=40)
+    last_reviewed_on: date | None = None
+    next_review_due: date | None = None
+
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_by: str = Field(max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    updated_by: str = Field(max_length=200)

@@ -1,0 +1,1 @@
+"""Reviews: the append-only history of each risk's assessment."""

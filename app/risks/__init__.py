@@ -1,0 +1,1 @@
+"""Risks: a service's register entries, their controls and their current assessment."""

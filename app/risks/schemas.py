@@ -1,0 +1,96 @@
+"""Request and response bodies for risks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from app.fields import (
+    AssessmentIn,
+    AssessmentOut,
+    Control,
+    LongText,
+    Ref,
+    RequiredText,
+    Response,
+    ShortText,
+    Status,
+    StrictModel,
+)
+
+Controls = Annotated[list[Control], Field(max_length=200)]
+Aliases = Annotated[list[Ref], Field(max_length=20)]
+
+
+class RiskCreate(StrictModel):
+    """A new risk. With `residual`, its first review is recorded, dated `reviewed_on`."""
+
+    ref: Ref
+    aliases: Aliases = []
+    title: RequiredText
+    consequence: LongText = ""
+    owner: ShortText = ""
+    response: Response
+    controls: Controls = []
+    residual: AssessmentIn | None = None
+    inherent: AssessmentIn | None = None
+    target: AssessmentIn | None = None
+    reviewed_on: date | None = Field(default=None, description="date of the first review (default today)")
+    reviewer: ShortText | None = Field(default=None, description="default: the token's name")
+    notes: LongText = ""
+
+
+class RiskUpdate(StrictModel):
+    """Descriptive fields to change; scores change only by review. Needs If-Match."""
+
+    ref: Ref | None = None
+    aliases: Aliases | None = None
+    title: RequiredText | None = None
+    consequence: LongText | None = None
+    owner: ShortText | None = None
+    response: Response | None = None
+    controls: Controls | None = None
+    status: Status | None = None
+    closed_on: date | None = Field(default=None, description="with status closed; default today")
+
+
+class RiskPublic(BaseModel):
+    """A risk as the API shows it."""
+
+    id: int
+    service: str
+    ref: str
+    aliases: list[str]
+    title: str
+    consequence: str
+    owner: str
+    response: str
+    status: str
+    controls: list[str]
+    residual: AssessmentOut | None
+    inherent: AssessmentOut | None
+    target: AssessmentOut | None
+    opened_on: date
+    closed_on: date | None
+    last_reviewed_on: date | None
+    next_review_due: date | None
+    overdue: bool
+    version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+
+class RiskPage(BaseModel):
+    """One page of the risk list."""
+
+    items: list[RiskPublic]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    as_of: date | None
+    basis: Literal["residual", "inherent"]

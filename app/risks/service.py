@@ -1,0 +1,305 @@
+"""The rules for risks: creation (with its first review), descriptive changes, closing, reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.access.principal import Action, Principal
+from app.audit.trail import record_change
+from app.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from app.fields import AssessmentOut
+from app.models import Risk, Service
+from app.models.base import utcnow
+from app.reviews import service as reviews
+from app.reviews.schemas import ReviewCreate
+from app.risks import repository
+from app.risks.repository import RiskRowOut
+from app.risks.schemas import RiskCreate, RiskPublic, RiskUpdate
+from app.scoring import Matrix
+from app.services import repository as services
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Today's date and the review interval in force."""
+
+    today: date
+    interval_months: int
+
+
+def etag(risk: Risk) -> str:
+    """The entity tag of a risk's current version."""
+    return f'"{risk.id}-{risk.version}"'
+
+
+def writable_service(session: Session, actor: Principal, code: str) -> Service:
+    """The service `code` if the actor may change its risks (404 if it may not even read it)."""
+    service = services.by_code(session, code)
+    if service is None or not actor.may(Action.READ, service.code):
+        raise NotFound(f"no service {code.upper()}")
+    if not actor.may(Action.WRITE, service.code):
+        raise Forbidden(f"a token with role {actor.role.value} may not change service {service.code}")
+    return service
+
+
+def readable_risk(
+    session: Session, actor: Principal, risk_id: int, *, for_update: bool = False
+) -> tuple[Risk, Service]:
+    """The risk and its service if the actor may read it; 404 otherwise (nothing of it leaks)."""
+    found = repository.by_id(session, risk_id, for_update=for_update)
+    if found is None or not actor.may(Action.READ, found[1].code):
+        raise NotFound(f"no risk {risk_id}")
+    return found
+
+
+def create_risk(
+    session: Session, actor: Principal, matrix: Matrix, calendar: Calendar, code: str, new: RiskCreate
+) -> Risk:
+    """Add a risk to a service's register; with an assessment, record its first review."""
+    service = writable_service(session, actor, code)
+    assert service.id is not None
+    reviewed_on = new.reviewed_on or calendar.today
+    review_body = None
+    assessments = None
+    if new.residual is not None:
+        review_body = ReviewCreate(
+            reviewed_on=reviewed_on,
+            residual=new.residual,
+            inherent=new.inherent,
+            target=new.target,
+            response=new.response,
+            controls=new.controls,
+            notes=new.notes,
+        )
+        assessments = reviews.validate_review(matrix, review_body, ("body",), calendar.today, reviewed_on)
+    elif new.inherent is not None or new.target is not None:
+        raise InvalidInput(
+            "an inherent or target assessment needs a residual one",
+            errors=[FieldProblem(("body", "residual"), "required with inherent or target", "missing")],
+        )
+    elif reviewed_on > calendar.today:
+        raise InvalidInput(
+            "reviewed_on is in the future", errors=[FieldProblem(("body", "reviewed_on"), "in the future")]
+        )
+    if repository.by_refs(session, service.id, [new.ref]):
+        raise Conflict(f"service {service.code} already has a risk {new.ref}")
+    risk = Risk(
+        service_id=service.id,
+        ref=new.ref,
+        aliases=_unique(new.aliases, exclude=new.ref),
+        title=new.title,
+        consequence=new.consequence,
+        owner=new.owner,
+        response=new.response,
+        opened_on=reviewed_on,
+        created_by=actor.name,
+        updated_by=actor.name,
+    )
+    _flush_unique(session, risk, service.code)
+    assert risk.id is not None
+    reviews.replace_controls(session, risk.id, new.controls)
+    review = None
+    if review_body is not None and assessments is not None:
+        review = reviews.append_review(
+            session,
+            actor,
+            risk,
+            review_body,
+            assessments,
+            reviewed_on=reviewed_on,
+            reviewer=new.reviewer or actor.name,
+            interval_months=calendar.interval_months,
+        )
+        risk.version = 1  # a new risk starts at version 1, its first review included
+        session.add(risk)
+        session.flush()
+    after = snapshot(risk, new.controls) | ({"first_review": reviews.snapshot(review)} if review else {})
+    record_change(session, actor, "risk.create", "risk", str(risk.id), service.code, None, after)
+    return risk
+
+
+def update_risk(
+    session: Session,
+    actor: Principal,
+    calendar: Calendar,
+    risk_id: int,
+    if_match: str | None,
+    changes: RiskUpdate,
+) -> Risk:
+    """Change descriptive fields or close/reopen; 428 without If-Match, 412 when it is stale."""
+    risk, service = readable_risk(session, actor, risk_id, for_update=True)
+    if not actor.may(Action.WRITE, service.code):
+        raise Forbidden(f"a token with role {actor.role.value} may not change service {service.code}")
+    if not if_match:
+        raise PreconditionRequired("send If-Match with the ETag of the risk you are changing")
+    if not _matches(if_match, etag(risk)):
+        raise PreconditionFailed(f"the risk has changed since that ETag; it is now at version {risk.version}")
+    fields = changes.model_fields_set
+    if not fields:
+        raise InvalidInput(
+            "nothing to change", errors=[FieldProblem(("body",), "at least one field is required")]
+        )
+    assert risk.id is not None
+    before = snapshot(risk, reviews._current_controls(session, risk.id))
+    for name in ("ref", "title", "consequence", "owner", "response"):
+        if name in fields:
+            value = getattr(changes, name)
+            if value is None:
+                raise InvalidInput(
+                    f"{name} cannot be null", errors=[FieldProblem(("body", name), "cannot be null")]
+                )
+            setattr(risk, name, value)
+    if "aliases" in fields:
+        risk.aliases = _unique(changes.aliases or [], exclude=risk.ref)
+    action = "risk.update"
+    if (
+        "closed_on" in fields
+        and changes.status != "closed"
+        and not (risk.status == "closed" and "status" not in fields)
+    ):
+        raise InvalidInput(
+            "closed_on goes with status closed",
+            errors=[FieldProblem(("body", "closed_on"), "needs status closed")],
+        )
+    if changes.status == "closed" or (risk.status == "closed" and "closed_on" in fields):
+        closed_on = (
+            changes.closed_on or (risk.closed_on if risk.status == "closed" else None) or calendar.today
+        )
+        if closed_on > calendar.today or closed_on < risk.opened_on:
+            raise InvalidInput(
+                f"closed_on must lie between {risk.opened_on} and today",
+                errors=[
+                    FieldProblem(
+                        ("body", "closed_on"), f"must lie between {risk.opened_on} and {calendar.today}"
+                    )
+                ],
+            )
+        if risk.last_reviewed_on is not None and closed_on < risk.last_reviewed_on:
+            raise InvalidInput(
+                f"the risk was reviewed on {risk.last_reviewed_on}, after that closing date",
+                errors=[FieldProblem(("body", "closed_on"), f"must not be before {risk.last_reviewed_on}")],
+            )
+        action = "risk.close" if risk.status == "open" else action
+        risk.status, risk.closed_on = "closed", closed_on
+    elif changes.status == "open" and risk.status == "closed":
+        action = "risk.reopen"
+        risk.status, risk.closed_on = "open", None
+    if "controls" in fields and changes.controls is not None:
+        reviews.replace_controls(session, risk.id, changes.controls)
+    risk.version += 1
+    risk.updated_at = utcnow()
+    risk.updated_by = actor.name
+    _flush_unique(session, risk, service.code)
+    after = snapshot(risk, reviews._current_controls(session, risk.id))
+    changed = {k for k in after if after[k] != before.get(k)} - {"version", "updated_at", "updated_by"}
+    record_change(
+        session,
+        actor,
+        action,
+        "risk",
+        str(risk.id),
+        service.code,
+        {k: before[k] for k in sorted(changed | {"version"})},
+        {k: after[k] for k in sorted(changed | {"version"})},
+    )
+    return risk
+
+
+def to_public(row: RiskRowOut, today: date) -> RiskPublic:
+    """A risk row as the API shows it."""
+    risk = row.risk
+    assert risk.id is not None
+    due_day = today
+    overdue = row.status == "open" and (row.next_review_due is None or row.next_review_due < due_day)
+    return RiskPublic(
+        id=risk.id,
+        service=row.service_code,
+        ref=risk.ref,
+        aliases=list(risk.aliases),
+        title=risk.title,
+        consequence=risk.consequence,
+        owner=risk.owner,
+        response=row.response,
+        status=row.status,
+        controls=row.controls,
+        residual=_assessment(row.residual),
+        inherent=_assessment(row.inherent),
+        target=_assessment(row.target),
+        opened_on=risk.opened_on,
+        closed_on=row.closed_on,
+        last_reviewed_on=row.last_reviewed_on,
+        next_review_due=row.next_review_due,
+        overdue=overdue,
+        version=risk.version,
+        created_at=risk.created_at,
+        created_by=risk.created_by,
+        updated_at=risk.updated_at,
+        updated_by=risk.updated_by,
+    )
+
+
+def current_row(session: Session, risk: Risk, service: Service) -> RiskRowOut:
+    """The risk's current state as a row."""
+    assert risk.id is not None
+    tri = repository._triple
+    return RiskRowOut(
+        risk=risk,
+        service_code=service.code,
+        service_name=service.name,
+        status=risk.status,
+        closed_on=risk.closed_on,
+        response=risk.response,
+        residual=tri(risk, "residual"),
+        inherent=tri(risk, "inherent"),
+        target=tri(risk, "target"),
+        last_reviewed_on=risk.last_reviewed_on,
+        next_review_due=risk.next_review_due,
+        controls=repository.controls_of(session, [risk.id])[risk.id],
+    )
+
+
+def snapshot(risk: Risk, controls: list[str]) -> dict[str, object]:
+    """The risk's descriptive content for the audit trail."""
+    return risk.model_dump(mode="json", exclude={"created_at", "updated_at"}) | {"controls": list(controls)}
+
+
+def _assessment(value: tuple[int, int, int, str] | None) -> AssessmentOut | None:
+    if value is None:
+        return None
+    likelihood, impact, score, band = value
+    return AssessmentOut(likelihood=likelihood, impact=impact, score=score, band=band)
+
+
+def _matches(if_match: str, current: str) -> bool:
+    candidates = [c.strip() for c in if_match.split(",")]
+    return any(c == "*" or c.removeprefix("W/") == current for c in candidates)
+
+
+def _unique(values: list[str], exclude: str) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value != exclude and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def _flush_unique(session: Session, risk: Risk, service_code: str) -> None:
+    """Flush, turning a duplicate ref raced in by another writer into 409."""
+    session.add(risk)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"service {service_code} already has a risk {risk.ref}") from exc

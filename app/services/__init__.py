@@ -1,0 +1,1 @@
+"""Council services: the registers that hold risks."""

@@ -1,0 +1,59 @@
+"""The rules for services."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.access.principal import Action, Principal
+from app.audit.trail import record_change
+from app.errors import Conflict, NotFound
+from app.models import Service
+from app.scoring import Matrix
+from app.services import repository
+from app.services.schemas import ServiceCreate, ServicePublic
+
+
+def create_service(session: Session, actor: Principal, new: ServiceCreate) -> Service:
+    """Add a service; 409 when the code is taken."""
+    actor.require(Action.ADMINISTER)
+    if repository.by_code(session, new.code) is not None:
+        raise Conflict(f"service {new.code} exists already")
+    service = Service(code=new.code, name=new.name, created_by=actor.name, updated_by=actor.name)
+    session.add(service)
+    session.flush()
+    record_change(
+        session, actor, "service.create", "service", service.code, service.code, None, _snapshot(service)
+    )
+    return service
+
+
+def get_readable(session: Session, actor: Principal, code: str) -> Service:
+    """The service `code` if the actor may read it; 404 otherwise (nothing leaks)."""
+    service = repository.by_code(session, code)
+    if service is None or not actor.may(Action.READ, service.code):
+        raise NotFound(f"no service {code.upper()}")
+    return service
+
+
+def public(services: list[Service], session: Session, matrix: Matrix) -> list[ServicePublic]:
+    """The services with their band counts."""
+    counts = repository.open_band_counts(session)
+    result = []
+    for service in services:
+        by_band = counts.get(service.id or 0, {})
+        result.append(
+            ServicePublic(
+                code=service.code,
+                name=service.name,
+                open_risks=sum(by_band.values()),
+                counts_by_band={b.name: by_band.get(b.name, 0) for b in matrix.bands}
+                | {"unassessed": by_band.get(None, 0)},
+                created_at=service.created_at,
+                created_by=service.created_by,
+            )
+        )
+    return result
+
+
+def _snapshot(service: Service) -> dict[str, object]:
+    return {"code": service.code, "name": service.name}
