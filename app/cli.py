@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from app.access.principal import SYSTEM, Role
 from app.config import get_settings
 from app.db import make_engine, transaction
 from app.errors import RiskregError
+
+if TYPE_CHECKING:
+    from app.importer.load import ImportResult
 
 cli = typer.Typer(help="riskreg: risk registers for council services.", no_args_is_help=True)
 db_cli = typer.Typer(help="The database schema (alembic migrations).", no_args_is_help=True)
@@ -27,7 +33,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from app.migrations import upgrade
 
     engine = make_engine(get_settings())
@@ -149,6 +155,222 @@ def audit_verify() -> None:
             f"audit trail broken at entry {broken.event_id}: {broken.reason} ({checked} entries verified before it)"
         )
     out.print(f"audit trail intact: {checked} entries verified")
+
+
+@cli.command()
+def demo(
+    database: Annotated[str, typer.Option(help="SQLite file for the demo register")] = "riskreg-demo.sqlite3",
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    fresh: Annotated[bool, typer.Option(help="delete the demo database first")] = False,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="run the API after building")] = True,
+) -> None:
+    """Build a demo register from the sample service plans, print a token, and serve the API."""
+    from pathlib import Path
+
+    import uvicorn
+
+    from app.clock import today
+    from app.config import Settings
+    from app.demo.build import build_demo, demo_token
+    from app.main import create_app, matrix_in_force
+    from app.migrations import upgrade
+
+    path = Path(database).resolve()
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    settings = get_settings().model_copy(update={"database_url": f"sqlite:///{path}"})
+    engine = make_engine(settings)
+    upgrade(engine)
+    built = build_demo(engine, matrix_in_force(settings), today(), settings.review_interval_months)
+    token = demo_token(engine)
+    engine.dispose()
+    base = f"http://{host}:{port}"
+    out.print(f"[bold]riskreg demo[/bold] register {'built' if built else 'reused'} in {path}")
+    out.print(f"  API:      {base}/api/v1   (home page: {base}/)")
+    out.print(f"  Docs:     {base}/docs")
+    out.print(f"  Token:    {token}")
+    out.print(
+        f'  Try:      curl -H "Authorization: Bearer {token}" "{base}/api/v1/risks?band=High&band=Very%20High"'
+    )
+    if serve_api:
+        app = create_app(Settings(**{**settings.model_dump(), "migrate_on_start": False}))
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command("import")
+def import_command(
+    plan: Annotated[
+        Path,
+        typer.Argument(help="the service plan as text (converted from Word)", exists=True, dir_okay=False),
+    ],
+    service_code: Annotated[
+        str | None, typer.Option(help="service code, e.g. HS (default: from the refs)")
+    ] = None,
+    reviewed_on: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="date of the imported assessment (default: the plan's start)"
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="show what would be imported; change nothing")
+    ] = False,
+) -> None:
+    """Import a legacy service plan: risks, controls, responses, residual assessments."""
+    from app.clock import today
+    from app.importer.load import decode_plan, import_plan
+    from app.importer.parse import PlanError
+    from app.main import matrix_in_force
+
+    settings = get_settings()
+    try:
+        text = decode_plan(plan.read_bytes())
+        with transaction(_engine()) as session:
+            result = import_plan(
+                session,
+                SYSTEM,
+                matrix_in_force(settings),
+                text,
+                today=today(),
+                interval_months=settings.review_interval_months,
+                service_code=service_code,
+                reviewed_on=reviewed_on.date() if reviewed_on else None,
+                dry_run=dry_run,
+                source=plan.name,
+            )
+    except (PlanError, RiskregError) as exc:
+        raise _fail(str(exc.detail if isinstance(exc, RiskregError) else exc)) from exc
+    _print_import(result)
+
+
+def _print_import(result: ImportResult) -> None:
+    verb = "would import" if result.dry_run else "imported"
+    out.print(
+        f"[bold]{result.service_name}[/bold] ({result.service_code}{', new service' if result.service_created else ''}), "
+        f"plan {result.period or 'period unknown'}, {result.shape}; assessments dated {result.reviewed_on}"
+    )
+    table = Table(
+        "line", "ref", "aliases", "title", "response", "controls", "residual", "published", "action"
+    )
+    for r in result.risks:
+        residual = f"{r.residual[0]}x{r.residual[1]} = {r.residual[2]} {r.residual[3]}" if r.residual else "-"
+        table.add_row(
+            str(r.line),
+            r.ref,
+            " ".join(r.aliases),
+            r.title[:60],
+            r.response or "?",
+            str(r.controls),
+            residual,
+            r.published or "-",
+            r.action,
+        )
+    out.print(table)
+    if result.findings:
+        findings = Table(
+            "line", "severity", "ref", "finding", title=f"{len(result.findings)} findings to resolve"
+        )
+        for f in result.findings:
+            findings.add_row(str(f.line), f.severity, f.ref or "", f.message)
+        out.print(findings)
+    out.print(f"{verb} {result.created} risk(s); {len(result.risks) - result.created} left as they are")
+
+
+report_cli = typer.Typer(help="Reports: service registers and the six-monthly review.", no_args_is_help=True)
+cli.add_typer(report_cli, name="report")
+
+
+@report_cli.command("register")
+def report_register(
+    service: Annotated[str, typer.Option(help="the service code, e.g. CP")],
+    format: Annotated[str, typer.Option(help="html, pdf, csv or xlsx")] = "pdf",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="file to write (default: its own name)")
+    ] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="the register at the end of this day")
+    ] = None,
+) -> None:
+    """Write the residual-risk register of one service."""
+    from app.clock import today
+    from app.main import matrix_in_force
+    from app.reports.documents import register_document
+
+    if format not in ("html", "pdf", "csv", "xlsx"):
+        raise _fail(f"format {format!r}: choose html, pdf, csv or xlsx")
+    try:
+        with (
+            _progress(f"register {service.upper()} ({format})"),
+            transaction(_engine(), write=False) as session,
+        ):
+            document = register_document(
+                session,
+                matrix_in_force(get_settings()),
+                service,
+                fmt=format,
+                today=today(),
+                as_of=as_of.date() if as_of else None,
+            )
+    except RiskregError as exc:
+        raise _fail(exc.detail) from exc
+    _write(document.content, output or Path(document.filename))
+
+
+@report_cli.command("six-monthly")
+def report_six_monthly(
+    period: Annotated[str | None, typer.Option(help="e.g. 2025/26-H1, current or last")] = None,
+    from_: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="first day (with --to)")
+    ] = None,
+    to: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="last day (with --from)")] = None,
+    service: Annotated[list[str] | None, typer.Option(help="service code(s); default: council-wide")] = None,
+    format: Annotated[str, typer.Option(help="html, pdf or xlsx")] = "pdf",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="file to write (default: its own name)")
+    ] = None,
+) -> None:
+    """Write the six-monthly review report for committee."""
+    from app.clock import today
+    from app.main import matrix_in_force
+    from app.reports.documents import review_document
+    from app.reports.periods import PeriodError, parse_period
+
+    if format not in ("html", "pdf", "xlsx"):
+        raise _fail(f"format {format!r}: choose html, pdf or xlsx")
+    try:
+        chosen = parse_period(
+            period, start=from_.date() if from_ else None, end=to.date() if to else None, today=today()
+        )
+    except PeriodError as exc:
+        raise _fail(str(exc)) from exc
+    codes = sorted({c.upper() for c in service}) if service else None
+    try:
+        with (
+            _progress(f"six-monthly review {chosen.title} ({format})"),
+            transaction(_engine(), write=False) as session,
+        ):
+            document = review_document(
+                session, matrix_in_force(get_settings()), chosen, fmt=format, service_codes=codes
+            )
+    except RiskregError as exc:
+        raise _fail(exc.detail) from exc
+    _write(document.content, output or Path(document.filename))
+
+
+def _progress(what: str) -> Progress:
+    """A progress display for a report being built (a spinner and the elapsed time)."""
+    progress = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    )
+    progress.add_task(f"building {what}", total=None)
+    return progress
+
+
+def _write(content: bytes, path: Path) -> None:
+    path.write_bytes(content)
+    out.print(f"wrote {path} ({len(content):,} bytes)")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from app.risks.service import Calendar
 from app.scoring import Matrix
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_COOKIE = "riskreg_token"
 _bearer = HTTPBearer(auto_error=False, description="a token made with `riskreg token create`")
 
 
@@ -61,12 +62,19 @@ def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Who is asking, from the bearer token; 401 when there is none or it is not valid."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+    """Who is asking, from the bearer token; 401 when there is none or it is not valid.
+
+    Browsers reading the pages and downloads send the token in the page cookie
+    instead; the cookie is accepted only on reads, so it can never drive a change.
+    """
+    secret = credentials.credentials if credentials is not None else None
+    if not secret and request.method in READ_METHODS:
+        secret = request.cookies.get(TOKEN_COOKIE)
+    if not secret:
         raise Unauthenticated("send Authorization: Bearer <token>")
     engine: Engine = request.app.state.engine
     with Session(engine) as session:
-        principal = authenticate(session, credentials.credentials)
+        principal = authenticate(session, secret)
     request.state.principal = principal
     return principal
 

@@ -30,7 +30,7 @@ class Review(SQLModel, table=True):
     reviewed_on: date
     superseded_on: date | None = None
     reviewer: str = Field(max_length=200)
-    response: str = Field(max_length=10)
+    response: str | None = Field(default=None, max_length=10)
     controls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     notes: str = ""
 

@@ -33,7 +33,7 @@ class Risk(SQLModel, table=True):
     title: str
     consequence: str = ""
     owner: str = ""
-    response: str = Field(max_length=10)
+    response: str | None = Field(default=None, max_length=10)
     status: str = Field(default="open", max_length=6)
     opened_on: date
     closed_on: date | None = None

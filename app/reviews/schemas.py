@@ -64,7 +64,7 @@ class ReviewPublic(BaseModel):
     band: str
     previous_score: int | None
     direction: Direction
-    response: str
+    response: str | None
     controls: list[str]
     notes: str
     next_review_due: date

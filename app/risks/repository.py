@@ -60,7 +60,7 @@ class RiskRowOut:
     service_name: str
     status: str
     closed_on: date | None
-    response: str
+    response: str | None
     residual: tuple[int, int, int, str] | None
     inherent: tuple[int, int, int, str] | None
     target: tuple[int, int, int, str] | None

@@ -66,7 +66,7 @@ class RiskPublic(BaseModel):
     title: str
     consequence: str
     owner: str
-    response: str
+    response: str | None
     status: str
     controls: list[str]
     residual: AssessmentOut | None

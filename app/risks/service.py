@@ -296,10 +296,11 @@ def _unique(values: list[str], exclude: str) -> list[str]:
 
 
 def _flush_unique(session: Session, risk: Risk, service_code: str) -> None:
-    """Flush, turning a duplicate ref raced in by another writer into 409."""
+    """Flush, turning a duplicate ref (a PATCH onto another risk's ref, or a race) into 409."""
+    ref = risk.ref  # read now: a failed flush expires the row and leaves the session unusable
     session.add(risk)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"service {service_code} already has a risk {risk.ref}") from exc
+        raise Conflict(f"service {service_code} already has a risk {ref}") from exc

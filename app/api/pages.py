@@ -1,0 +1,88 @@
+"""Server-rendered pages for people: sign in with a token, see the council's registers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
+
+from app.access.tokens import authenticate
+from app.api.deps import TOKEN_COOKIE, CalendarDep, MatrixDep, SessionDep
+from app.errors import Unauthenticated
+from app.reports import queries
+from app.reports.periods import half_containing
+from app.services import repository as services
+from app.services import service as service_rules
+
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, matrix: MatrixDep, calendar: CalendarDep) -> Response:
+    """The council's registers: band counts per service, the heat map, and every download."""
+    secret = request.cookies.get(TOKEN_COOKIE)
+    try:
+        if not secret:
+            raise Unauthenticated("no token")
+        with Session(request.app.state.engine) as auth_session:
+            principal = authenticate(auth_session, secret)
+    except Unauthenticated as exc:
+        page = _templates().get_template("signin.html").render(error=None if not secret else exc.detail)
+        return HTMLResponse(page, status_code=401 if secret else 200)
+    listed = services.listing(session, principal.readable_services())
+    summaries = service_rules.public(listed, session, matrix)
+    codes = [s.code for s in listed] if principal.readable_services() is not None else None
+    cells = queries.heatmap(session, codes, "residual")
+    from app.reports.heatmap import render_heatmap
+
+    svg = render_heatmap(matrix, cells, title=f"Council residual risk, {calendar.today:%d %b %Y}", fmt="svg")
+    last = half_containing(half_containing(calendar.today).start - timedelta(days=1))
+    page = (
+        _templates()
+        .get_template("home.html")
+        .render(
+            principal=principal,
+            services=summaries,
+            matrix=matrix,
+            cells=cells,
+            heatmap_svg=svg.decode("utf-8"),
+            today=calendar.today,
+            last_period=last,
+            current_period=half_containing(calendar.today),
+        )
+    )
+    return HTMLResponse(page)
+
+
+@router.post("/session")
+async def sign_in(request: Request) -> Response:
+    """Keep the token in an HttpOnly cookie for this browser (accepted on reads only)."""
+    body = (await request.body())[:4096].decode("utf-8", "replace")
+    token = (parse_qs(body).get("token") or [""])[0].strip()
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    return response
+
+
+@router.post("/session/end")
+def sign_out() -> Response:
+    """Forget the token."""
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response

@@ -1,0 +1,254 @@
+"""Read-only queries that turn the register into the plain rows of rows.py.
+
+Every renderer (HTML, PDF, XLSX, CSV, heat map) reads only these rows, and the rows
+come from the same repository query as the API's risk list, so every format agrees
+with the others and with the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from app.errors import NotFound
+from app.models.base import utcnow
+from app.reports.periods import Period, half_containing
+from app.reports.rows import (
+    DIRECTIONS,
+    AssessmentRow,
+    HeatmapCells,
+    MovementRow,
+    RegisterReport,
+    ReviewReport,
+    RiskRow,
+    ServiceSummary,
+)
+from app.risks.repository import RiskFilter, RiskRowOut, search
+from app.scoring import Matrix
+from app.services import repository as services
+
+ORDER = [("service", False), ("score", True), ("ref", False)]
+
+
+def high_bands(matrix: Matrix) -> list[str]:
+    """The bands a committee sees risk by risk: the two most severe (High and Very High on the 4x4)."""
+    return [b.name for b in matrix.bands[-2:]]
+
+
+def register(
+    session: Session,
+    matrix: Matrix,
+    service_code: str,
+    *,
+    today: date,
+    as_of: date | None = None,
+    since: date | None = None,
+) -> RegisterReport:
+    """The residual-risk register of one service: now, or as of the end of `as_of`.
+
+    Each risk's direction of travel compares its score at the end of `since - 1 day`
+    with its score on the register date; `since` defaults to the start of the
+    financial half-year holding that date.
+    """
+    service = services.by_code(session, service_code)
+    if service is None:
+        raise NotFound(f"no service {service_code.upper()}")
+    day = as_of or today
+    since = since or half_containing(day).start
+    rows = _rows(session, [service.code], as_of, status="open")
+    before = {r.risk.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all")}
+    risk_rows = [_risk_row(r, day, before) for r in rows]
+    return RegisterReport(
+        service_code=service.code,
+        service_name=service.name,
+        as_of=day,
+        generated_at=_now(),
+        matrix=matrix,
+        risks=risk_rows,
+        heatmap=cells_of(risk_rows, "residual"),
+    )
+
+
+def heatmap(
+    session: Session, service_codes: Sequence[str] | None, basis: str, *, as_of: date | None = None
+) -> HeatmapCells:
+    """Refs of the open risks in each cell, for one service, several, or (None) every service."""
+    rows = _rows(session, service_codes, as_of, "open", basis=basis)
+    cells: dict[tuple[int, int], list[str]] = {}
+    for r in rows:
+        value = r.inherent if basis == "inherent" else r.residual
+        if value is not None:
+            cells.setdefault((value[0], value[1]), []).append(r.risk.ref)
+    return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+
+
+def review_report(
+    session: Session,
+    matrix: Matrix,
+    period: Period,
+    *,
+    service_codes: Sequence[str] | None = None,
+    with_registers: bool = True,
+) -> ReviewReport:
+    """The six-monthly review report: the register at the end of `period` and its movement in it."""
+    codes = list(service_codes) if service_codes is not None else None
+    known = services.listing(session, codes)
+    if codes is not None and len(known) != len(set(codes)):
+        missing = sorted(set(codes) - {s.code for s in known})
+        raise NotFound(f"no service {', '.join(missing)}")
+    listing_codes = [s.code for s in known]
+    start_rows = {
+        r.risk.id: r for r in _rows(session, listing_codes, period.start - timedelta(days=1), "all")
+    }
+    end_rows = _rows(session, listing_codes, period.end, "all")
+    movements: dict[str, list[MovementRow]] = {d: [] for d in DIRECTIONS}
+    open_rows: list[RiskRow] = []
+    for found in end_rows:
+        row = _risk_row(found, period.end, start_rows)
+        start = start_rows.get(found.risk.id)
+        if found.status == "closed":
+            if found.closed_on is not None and found.closed_on >= period.start:
+                movements["closed"].append(_movement(row, "closed", start, found))
+            continue
+        open_rows.append(row)
+        movements[row.direction].append(_movement(row, row.direction, start, found))
+    for direction, items in movements.items():
+        reverse = direction != "down"
+        items.sort(
+            key=lambda m: (
+                -(m.current_score or 0) if reverse else (m.current_score or 0),
+                m.risk.service_code,
+                m.risk.ref,
+            )
+        )
+    worst = set(high_bands(matrix))
+    high = sorted(
+        (r for r in open_rows if r.residual is not None and r.residual.band in worst),
+        key=lambda r: (-(r.residual.score if r.residual else 0), r.service_code, r.ref),
+    )
+    not_reviewed = [r for r in open_rows if r.last_reviewed_on is None or r.last_reviewed_on < period.start]
+    summaries = []
+    for service in known:
+        mine = [r for r in open_rows if r.service_code == service.code]
+        counts = {b.name: 0 for b in matrix.bands}
+        for row in mine:
+            if row.residual is not None and row.residual.band in counts:
+                counts[row.residual.band] += 1
+        summaries.append(
+            ServiceSummary(
+                service_code=service.code,
+                service_name=service.name,
+                counts_by_band=counts,
+                unassessed=sum(1 for r in mine if r.residual is None),
+                total=len(mine),
+            )
+        )
+    registers = []
+    if with_registers:
+        for service in known:
+            mine = [r for r in open_rows if r.service_code == service.code]
+            registers.append(
+                RegisterReport(
+                    service_code=service.code,
+                    service_name=service.name,
+                    as_of=period.end,
+                    generated_at=_now(),
+                    matrix=matrix,
+                    risks=mine,
+                    heatmap=cells_of(mine, "residual"),
+                )
+            )
+    scope = known[0].name if codes is not None and len(known) == 1 else "Council-wide"
+    return ReviewReport(
+        title=f"Six-monthly risk review {period.title} — {scope}",
+        period_label=period.label,
+        start=period.start,
+        end=period.end,
+        generated_at=_now(),
+        matrix=matrix,
+        service_code=known[0].code if codes is not None and len(known) == 1 else None,
+        summaries=summaries,
+        heatmap=cells_of(open_rows, "residual"),
+        movements=movements,
+        high_risks=high,
+        not_reviewed=not_reviewed,
+        registers=registers,
+    )
+
+
+def cells_of(rows: Sequence[RiskRow], basis: str) -> HeatmapCells:
+    """The heat-map cells of report rows."""
+    cells: dict[tuple[int, int], list[str]] = {}
+    for r in rows:
+        value = r.inherent if basis == "inherent" else r.residual
+        if value is not None:
+            cells.setdefault((value.likelihood, value.impact), []).append(r.ref)
+    return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+
+
+def _rows(
+    session: Session, codes: Sequence[str] | None, as_of: date | None, status: str, basis: str = "residual"
+) -> list[RiskRowOut]:
+    flt = RiskFilter(services=codes, status=status, as_of=as_of, basis=basis, sort=ORDER)
+    rows, _ = search(session, flt, today=as_of or date.max)
+    return rows
+
+
+def _assessment(value: tuple[int, int, int, str] | None) -> AssessmentRow | None:
+    return AssessmentRow(*value) if value is not None else None
+
+
+def _risk_row(r: RiskRowOut, day: date, before: dict[int | None, RiskRowOut]) -> RiskRow:
+    risk = r.risk
+    assert risk.id is not None
+    score = r.residual[2] if r.residual else None
+    start = before.get(risk.id)
+    previous = start.residual[2] if start is not None and start.residual is not None else None
+    if r.status == "closed":
+        direction = "closed"
+    elif start is None or start.status == "closed":
+        direction = "new"
+    elif start.residual is None:
+        direction = "new" if score is not None else "unchanged"
+    elif score is None or score == previous:
+        direction = "unchanged"
+    else:
+        direction = "up" if score > (previous or 0) else "down"
+    return RiskRow(
+        risk_id=risk.id,
+        service_code=r.service_code,
+        service_name=r.service_name,
+        ref=risk.ref,
+        aliases=tuple(risk.aliases),
+        title=risk.title,
+        consequence=risk.consequence,
+        owner=risk.owner,
+        response=r.response or "",
+        status=r.status,
+        controls=tuple(r.controls),
+        residual=_assessment(r.residual),
+        inherent=_assessment(r.inherent),
+        target=_assessment(r.target),
+        last_reviewed_on=r.last_reviewed_on,
+        next_review_due=r.next_review_due,
+        overdue=r.status == "open" and (r.next_review_due is None or r.next_review_due < day),
+        previous_score=previous,
+        direction=direction,
+    )
+
+
+def _movement(row: RiskRow, direction: str, start: RiskRowOut | None, end: RiskRowOut) -> MovementRow:
+    return MovementRow(
+        risk=row,
+        direction=direction,
+        previous_score=start.residual[2] if start is not None and start.residual is not None else None,
+        previous_band=start.residual[3] if start is not None and start.residual is not None else None,
+        current_score=end.residual[2] if end.residual is not None else None,
+        current_band=end.residual[3] if end.residual is not None else None,
+    )
+
+
+def _now() -> datetime:
+    return utcnow()

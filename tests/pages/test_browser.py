@@ -1,0 +1,102 @@
+"""The pages work in a real browser: headless Chromium (Debian's) over a real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from app.access.principal import Role
+from tests.api.builders import make_risk, make_service
+from tests.conftest import make_token
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(app, client: TestClient) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app served by uvicorn on loopback, with a small register."""
+    make_service(client, "CP", "Community Partnerships")
+    make_risk(client, "CP", "CP01", (3, 4), date(2025, 9, 1), title="Total failure of ICT systems")
+    make_risk(client, "CP", "CP02", (1, 2), date(2025, 9, 1), title="Loss of accommodation")
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_home_page_in_headless_chromium(server: str, app) -> None:  # type: ignore[no-untyped-def]
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test: install Debian's chromium")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    token = make_token(app.state.engine, Role.AUDITOR, name="browser-auditor")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page()
+            page.goto(server + "/")
+            assert page.get_by_role("heading", name="Sign in").is_visible()
+            page.fill("#token", "rr_not-a-token")
+            page.click("input[type=submit]")
+            assert page.get_by_role("alert").is_visible()
+            page.fill("#token", token)
+            page.click("input[type=submit]")
+            page.wait_for_selector("#services")
+            row = page.locator("#services tbody tr").first
+            assert "Community Partnerships (CP)" in row.inner_text()
+            cells = row.locator("td.num").all_inner_texts()
+            assert cells[:4] == ["1", "0", "0", "1"]  # Low, Medium, High, Very High
+            assert (
+                page.locator("#heatmap-table caption").inner_text()
+                == "Heat map as a table: open risks in each cell"
+            )
+            assert page.locator("figure[role=img] svg").count() == 1
+            with page.expect_download() as download_info:
+                page.get_by_role("link", name="HTML").first.click()
+            download = download_info.value
+            assert download.suggested_filename.startswith("risk-register-CP-")
+            body = open(download.path(), encoding="utf-8").read()
+            assert "CP01" in body and "Total failure of ICT systems" in body
+            response = page.request.get(server + "/api/v1/reports/heatmap?format=png")
+            assert response.ok and response.body().startswith(b"\x89PNG")
+            # The cookie never authorises a change.
+            refused = page.request.post(server + "/api/v1/services", data={"code": "XX", "name": "X"})
+            assert refused.status == 401
+        finally:
+            browser.close()
