@@ -29,7 +29,7 @@ audit_cli = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 cli.add_typer(db_cli, name="db")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(audit_cli, name="audit")
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import health, matrix, pages, problems, reports, risks, services
+from app.api import health, imports, matrix, pages, problems, reports, risks, services
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.config import Settings, get_settings
 from app.db import make_engine, write_bind
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_engine = write_bind(engine)
     app.state.matrix = matrix_in_force(settings)
     problems.install(app)
-    for module in (health, pages, matrix, services, risks, reports):
+    for module in (health, pages, matrix, services, risks, reports, imports):
         app.include_router(module.router)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes
