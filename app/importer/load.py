@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.access.principal import Action, Principal
 from app.audit.trail import record_change
 from app.errors import Forbidden, InvalidInput
-from app.importer.parse import Finding, ParsedRisk, PlanError, parse_plan
+from app.importer import Finding, ParsedRisk, PlanError, parse_plan
 from app.models import Risk, Service
 from app.models.base import utcnow
 from app.reviews import service as reviews

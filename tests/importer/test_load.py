@@ -1,0 +1,150 @@
+"""Importing plans into the register: what lands, idempotence, all or nothing, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from app.models import AuditEvent, ControlMeasure, Review, Risk, Service
+
+PLANS = Path(__file__).parent.parent / "fixtures" / "plans"
+
+
+def _import(client: TestClient, name: str, *, dry_run: bool, **extra: object):  # type: ignore[no-untyped-def]
+    text = (PLANS / name).read_text(encoding="utf-8")
+    return client.post("/api/v1/imports", json={"text": text, "filename": name, "dry_run": dry_run} | extra)
+
+
+def _counts(client: TestClient) -> tuple[int, ...]:
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        return tuple(
+            session.exec(select(func.count()).select_from(model)).one()
+            for model in (Service, Risk, Review, ControlMeasure, AuditEvent)
+        )
+
+
+def test_dry_run_reports_and_changes_nothing(client: TestClient) -> None:
+    before = _counts(client)
+    response = _import(client, "community-partnerships-2019-2022.txt", dry_run=True)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["service"] == "CP" and body["service_name"] == "Community Partnerships"
+    assert [r["ref"] for r in body["risks"]] == [f"CP{n:02d}" for n in range(1, 15)]
+    assert all(r["action"] == "create" and r["residual"] is None for r in body["risks"])
+    gaps = [f for f in body["findings"] if f["code"] == "no-likelihood-impact"]
+    assert len(gaps) == 14
+    assert _counts(client) == before
+
+
+def test_full_register_imports_unassessed_with_controls_and_aliases(client: TestClient) -> None:
+    response = _import(client, "community-partnerships-2019-2022.txt", dry_run=False)
+    assert response.status_code == 201, response.text
+    assert response.json()["created"] == 14
+    risks = client.get("/api/v1/risks", params={"service": "CP", "page_size": 50, "sort": "ref"}).json()[
+        "items"
+    ]
+    assert len(risks) == 14
+    cp06 = next(r for r in risks if r["ref"] == "CP06")
+    assert cp06["aliases"] == ["ST05"]
+    assert cp06["residual"] is None  # the plan gives no separate likelihood and impact
+    assert cp06["response"] == "treat"
+    assert "Participation in Families First" in " ".join(cp06["controls"])
+    cp04 = next(r for r in risks if r["ref"] == "CP04")
+    assert cp04["controls"] == ["Existing corporate procedures", "internal audit"]
+    assert cp04["opened_on"] == "2019-04-01"
+
+
+def test_residual_table_imports_assessments_as_reviews(client: TestClient) -> None:
+    response = _import(client, "corporate-services-2020-2023.txt", dry_run=False, reviewed_on="2020-04-01")
+    assert response.status_code == 201, response.text
+    risks = client.get("/api/v1/risks", params={"service": "CS", "sort": "ref"}).json()["items"]
+    assert [r["ref"] for r in risks] == [f"CS{n:02d}" for n in range(1, 10)]
+    fraud = next(r for r in risks if r["title"] == "Fraudulent activity")
+    assert fraud["residual"] == {"likelihood": 1, "impact": 2, "score": 2, "band": "Low"}
+    history = client.get(f"/api/v1/risks/{fraud['id']}/reviews").json()
+    assert len(history) == 1 and history[0]["reviewed_on"] == "2020-04-01"
+    assert history[0]["direction"] == "new"
+
+
+def test_importing_twice_changes_nothing_the_second_time(client: TestClient) -> None:
+    assert _import(client, "corporate-services-2020-2023.txt", dry_run=False).status_code == 201
+    after_first = _counts(client)
+    second = _import(client, "corporate-services-2020-2023.txt", dry_run=False)
+    assert second.status_code == 201
+    assert second.json()["created"] == 0
+    assert all(r["action"] == "exists" for r in second.json()["risks"])
+    counts = _counts(client)
+    assert counts[:4] == after_first[:4]  # services, risks, reviews, controls unchanged
+
+
+def test_inconsistent_published_score_is_imported_as_published_and_reported(client: TestClient) -> None:
+    response = _import(client, "housing-services-2021-2024.md", dry_run=False, reviewed_on="2021-04-01")
+    assert response.status_code == 201, response.text
+    findings = [f for f in response.json()["findings"] if f["code"] == "score-mismatch"]
+    assert findings, response.json()["findings"]
+    ref = findings[0]["ref"]
+    risk = client.get("/api/v1/risks", params={"q": ref, "service": response.json()["service"]}).json()[
+        "items"
+    ][0]
+    reviews = client.get(f"/api/v1/risks/{risk['id']}/reviews").json()
+    assert "publishes score" in reviews[0]["notes"]
+
+
+@pytest.mark.parametrize("name", ["recipe.txt", "leisure-no-risk-table.txt"])
+def test_unrelated_or_tableless_text_is_refused_and_changes_nothing(client: TestClient, name: str) -> None:
+    before = _counts(client)
+    response = _import(client, name, dry_run=False)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert name in response.json()["detail"]
+    assert _counts(client) == before
+
+
+def test_binary_text_is_refused(client: TestClient) -> None:
+    before = _counts(client)
+    response = client.post("/api/v1/imports", json={"text": "\x00\x01\x02PK\x03\x04" * 200, "dry_run": False})
+    assert response.status_code == 422
+    assert _counts(client) == before
+
+
+def test_import_is_for_admins_only(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    from app.access.principal import Role
+    from tests.conftest import make_token
+
+    auditor = make_token(app.state.engine, Role.AUDITOR, name="import-auditor")
+    text = (PLANS / "corporate-services-2020-2023.txt").read_text(encoding="utf-8")
+    response = client.post(
+        "/api/v1/imports", json={"text": text}, headers={"Authorization": f"Bearer {auditor}"}
+    )
+    assert response.status_code == 403
+
+
+def test_cli_import_dry_run_then_import(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from app.config import get_settings
+
+    monkeypatch.setenv("RISKREG_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        plan = str(PLANS / "corporate-services-2020-2023.txt")
+        dry = runner.invoke(cli, ["import", plan, "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert "would import 9 risk(s)" in dry.output
+        done = runner.invoke(cli, ["import", plan, "--reviewed-on", date(2020, 4, 1).isoformat()])
+        assert done.exit_code == 0, done.output
+        assert "imported 9 risk(s)" in done.output
+        again = runner.invoke(cli, ["import", plan])
+        assert "imported 0 risk(s)" in again.output
+        bad = runner.invoke(cli, ["import", str(PLANS / "recipe.txt")])
+        assert bad.exit_code == 1
+    finally:
+        get_settings.cache_clear()
