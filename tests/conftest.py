@@ -60,13 +60,13 @@ def make_token(engine: Engine, role: Role, services: list[str] | None = None, na
 
 
 @pytest.fixture
-def anonymous(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def anonymous(app) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 
 @pytest.fixture
-def client(app, anonymous: TestClient) -> TestClient:  # type: ignore[no-untyped-def]
+def client(app, anonymous: TestClient) -> TestClient:
     """A client with an admin token."""
     token = make_token(app.state.engine, Role.ADMIN, name="test-admin")
     anonymous.headers["Authorization"] = f"Bearer {token}"

@@ -32,7 +32,8 @@ def test_dry_run_reports_and_changes_nothing(client: TestClient) -> None:
     response = _import(client, "community-partnerships-2019-2022.txt", dry_run=True)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["service"] == "CP" and body["service_name"] == "Community Partnerships"
+    assert body["service"] == "CP"
+    assert body["service_name"] == "Community Partnerships"
     assert [r["ref"] for r in body["risks"]] == [f"CP{n:02d}" for n in range(1, 15)]
     assert all(r["action"] == "create" and r["residual"] is None for r in body["risks"])
     gaps = [f for f in body["findings"] if f["code"] == "no-likelihood-impact"]
@@ -66,7 +67,8 @@ def test_residual_table_imports_assessments_as_reviews(client: TestClient) -> No
     fraud = next(r for r in risks if r["title"] == "Fraudulent activity")
     assert fraud["residual"] == {"likelihood": 1, "impact": 2, "score": 2, "band": "Low"}
     history = client.get(f"/api/v1/risks/{fraud['id']}/reviews").json()
-    assert len(history) == 1 and history[0]["reviewed_on"] == "2020-04-01"
+    assert len(history) == 1
+    assert history[0]["reviewed_on"] == "2020-04-01"
     assert history[0]["direction"] == "new"
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -91,10 +92,12 @@ def test_home_page_in_headless_chromium(server: str, app) -> None:  # type: igno
                 page.get_by_role("link", name="HTML").first.click()
             download = download_info.value
             assert download.suggested_filename.startswith("risk-register-CP-")
-            body = open(download.path(), encoding="utf-8").read()
-            assert "CP01" in body and "Total failure of ICT systems" in body
+            body = Path(download.path()).read_text(encoding="utf-8")
+            assert "CP01" in body
+            assert "Total failure of ICT systems" in body
             response = page.request.get(server + "/api/v1/reports/heatmap?format=png")
-            assert response.ok and response.body().startswith(b"\x89PNG")
+            assert response.ok
+            assert response.body().startswith(b"\x89PNG")
             # The cookie never authorises a change.
             refused = page.request.post(server + "/api/v1/services", data={"code": "XX", "name": "X"})
             assert refused.status == 401

@@ -1,0 +1,190 @@
+"""Reading one risk row into a ParsedRisk, with a finding for every gap or inconsistency.
+
+Values are kept as the document publishes them. Nothing is "fixed": a likelihood or
+impact is never worked out from a score, and a score that is not likelihood x impact
+stays as printed, with a finding so a person can resolve it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.importer.cells import clean_text, read_rating, read_response, read_whole_number, split_controls
+from app.importer.plan import Finding, ParsedRisk
+from app.importer.tables import RawRow
+from app.scoring import Matrix, MatrixError
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a row is: its ref (published or assigned), aliases, and description without refs."""
+
+    ref: str
+    aliases: tuple[str, ...]
+    assigned: bool
+    title: str
+
+
+@dataclass(slots=True)
+class _Notes:
+    line: int
+    ref: str
+    who: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def error(self, code: str, message: str) -> None:
+        self.findings.append(Finding(self.line, "error", code, f"{self.who} {message}", self.ref))
+
+    def warning(self, code: str, message: str) -> None:
+        self.findings.append(Finding(self.line, "warning", code, f"{self.who} {message}", self.ref))
+
+
+def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRisk, list[Finding]]:
+    """The risk a row publishes and the findings a person must resolve before relying on it."""
+    notes = _Notes(row.line, identity.ref, f"Risk {identity.ref} (line {row.line})")
+    if not identity.title:
+        notes.error("missing-field", "has no risk description.")
+    consequence = clean_text(row.cells.get("consequence", ""))
+    if "consequence" in row.roles and not consequence:
+        notes.warning("missing-field", "gives no consequence.")
+    controls = split_controls(row.cells.get("controls", ""))
+    if "controls" in row.roles and not controls:
+        notes.warning("missing-field", "gives no control measures.")
+    response, response_text = _response(row, notes)
+    likelihood = _level(row, "likelihood", "residual likelihood", matrix, notes)
+    impact = _level(row, "impact", "residual impact", matrix, notes)
+    score = _number(row, "score", "residual risk score", notes)
+    rating_score, band = _rating(row, matrix, notes)
+    published_score = score if "score" in row.roles else rating_score
+    _check_score(published_score, band, likelihood, impact, matrix, notes)
+    if "likelihood" not in row.roles or "impact" not in row.roles:
+        _ask_for_assessment(row, notes)
+    risk = ParsedRisk(
+        line=row.line,
+        ref=identity.ref,
+        aliases=identity.aliases,
+        ref_assigned=identity.assigned,
+        title=identity.title,
+        consequence=consequence,
+        controls=controls,
+        response=response,
+        response_text=response_text,
+        likelihood=likelihood,
+        impact=impact,
+        published_score=published_score,
+        published_band=band,
+    )
+    return risk, notes.findings
+
+
+def _response(row: RawRow, notes: _Notes) -> tuple[str | None, str | None]:
+    text = clean_text(row.cells.get("response", ""))
+    if "response" not in row.roles:
+        return None, None
+    if not text:
+        notes.error("missing-field", "gives no response; choose tolerate, treat, terminate or transfer.")
+        return None, None
+    response = read_response(text)
+    if response is None:
+        notes.error(
+            "unknown-response",
+            f'gives the response "{text}", which is not one of tolerate, treat, terminate or '
+            "transfer; a person must choose one.",
+        )
+    return response, text
+
+
+def _number(row: RawRow, role: str, label: str, notes: _Notes) -> int | None:
+    if role not in row.roles:
+        return None
+    text = clean_text(row.cells.get(role, ""))
+    if not text:
+        notes.error("missing-field", f"gives no {label}.")
+        return None
+    value = read_whole_number(text)
+    if value is None:
+        notes.error("not-a-number", f'gives the {label} "{text}", which is not a whole number.')
+    return value
+
+
+def _level(row: RawRow, role: str, label: str, matrix: Matrix, notes: _Notes) -> int | None:
+    value = _number(row, role, label, notes)
+    levels = matrix.likelihood if role == "likelihood" else matrix.impact
+    allowed = [level.score for level in levels]
+    if value is not None and value not in allowed:
+        notes.error(
+            "level-off-matrix",
+            f"gives the {label} {value}, which is not a level of the matrix "
+            f"({allowed[0]} to {allowed[-1]}); it is left empty for a person to assess.",
+        )
+        return None
+    return value
+
+
+def _rating(row: RawRow, matrix: Matrix, notes: _Notes) -> tuple[int | None, str | None]:
+    """The score and band of the rating column (band as the matrix names it when it is one)."""
+    if "rating" not in row.roles:
+        return None, None
+    text = clean_text(row.cells.get("rating", ""))
+    if not text:
+        notes.error("missing-rating", "has no risk rating.")
+        return None, None
+    rating = read_rating(text)
+    if rating is None:
+        notes.error("unreadable-rating", f'has the risk rating "{text}", which is not a band and a score.')
+        return None, None
+    if rating.band is None:
+        return rating.score, None
+    try:
+        return rating.score, matrix.band(rating.band).name
+    except MatrixError:
+        names = ", ".join(b.name for b in matrix.bands)
+        notes.error(
+            "unknown-band",
+            f'has the risk rating "{text}", but "{rating.band}" is not a band of the matrix ({names}).',
+        )
+        return rating.score, rating.band
+
+
+def _check_score(
+    score: int | None,
+    band: str | None,
+    likelihood: int | None,
+    impact: int | None,
+    matrix: Matrix,
+    notes: _Notes,
+) -> None:
+    if score is None:
+        return
+    bands = matrix.bands_for_score(score)
+    if not bands:
+        notes.error(
+            "score-off-matrix",
+            f"is published with the score {score}, which no cell of the {matrix.size} matrix can give.",
+        )
+    elif band is not None and band in {b.name for b in matrix.bands} and band not in {b.name for b in bands}:
+        expected = " or ".join(b.name for b in bands)
+        notes.error(
+            "band-mismatch",
+            f"is published as {band} with the score {score}, but on the matrix a score of {score} "
+            f"is {expected}. Both are imported as printed; a person must decide which is right.",
+        )
+    if likelihood is not None and impact is not None and score != likelihood * impact:
+        notes.error(
+            "score-mismatch",
+            f"publishes likelihood {likelihood} and impact {impact}, which make "
+            f"{likelihood * impact}, but a residual risk score of {score}. The numbers are imported "
+            "as printed; a person must decide which is right.",
+        )
+
+
+def _ask_for_assessment(row: RawRow, notes: _Notes) -> None:
+    rating = clean_text(row.cells.get("rating", ""))
+    published = (
+        f'is published with the risk rating "{rating}"' if rating else "is published without a risk rating"
+    )
+    notes.warning(
+        "no-likelihood-impact",
+        f"{published} and without a separate likelihood and impact. A person must assess its "
+        "residual likelihood and impact; they are not worked out from the rating.",
+    )

@@ -1,0 +1,100 @@
+"""Finding a plan's title line: the service's name and the plan's period.
+
+The title reads '<NAME> SERVICE PLAN <yyyy> - <yyyy>', possibly in markdown bold or as a
+heading, split over two lines, with a hyphen or an en dash between the years. A line
+'Service Plan: <Name> <yyyy>-<yyyy>' (as above a risk register) is used when there is no
+such title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.importer.cells import DASH_CLASS
+
+_YEARS = rf"(?P<start>\d{{4}})\s*(?:[{DASH_CLASS}/]|to)\s*(?P<end>\d{{4}}|\d{{2}})"
+_NAME = r"(?P<name>[A-Za-z][A-Za-z&',.()\- ]{0,80}?)"
+_TITLE = re.compile(rf"^{_NAME}\s+SERVICE\s+PLAN(?:\s*[:,{DASH_CLASS}]?\s*{_YEARS})?$", re.IGNORECASE)
+_HEADED = re.compile(rf"^SERVICE\s+PLAN\s*[:{DASH_CLASS}]\s*{_NAME}\s+{_YEARS}$", re.IGNORECASE)
+_SMALL_WORDS = frozenset({"and", "of", "the", "for", "in", "on", "to", "&"})
+
+
+@dataclass(frozen=True, slots=True)
+class Title:
+    """The service and period a plan's title names."""
+
+    line: int
+    service_name: str
+    start_year: int | None
+    end_year: int | None
+
+    @property
+    def period(self) -> str | None:
+        """The period as 'yyyy-yyyy', or None when the title gives none."""
+        if self.start_year is None or self.end_year is None:
+            return None
+        return f"{self.start_year}-{self.end_year}"
+
+
+def find_title(lines: list[str]) -> Title | None:
+    """The plan's title, or None when no line reads like one."""
+    clean = [_clean(line) for line in lines]
+    for index, line in enumerate(clean):
+        following = clean[index + 1] if index + 1 < len(clean) else ""
+        single = _TITLE.match(line)
+        if single and single.group("start"):
+            return _title(index, single)
+        if _is_title(_TITLE.match(following)):
+            continue  # the next line is a whole title by itself
+        joined = _TITLE.match(f"{line} {following}") if line and following else None
+        if joined and _is_title(joined):
+            return _title(index, joined)
+        if single and _is_title(single):
+            return _title(index, single)
+    for index, line in enumerate(clean):
+        headed = _HEADED.match(line)
+        if headed:
+            return _title(index, headed)
+    return None
+
+
+def initials(service_name: str) -> str:
+    """The service code made of the name's initials: 'Corporate Services' gives 'CS'."""
+    words = [w for w in re.findall(r"[A-Za-z]+", service_name) if w.casefold() not in _SMALL_WORDS]
+    return "".join(w[0].upper() for w in words)
+
+
+def _clean(line: str) -> str:
+    text = line.replace("**", " ").replace("__", " ").strip()
+    return " ".join(text.lstrip("#").split())
+
+
+def _is_title(found: re.Match[str] | None) -> bool:
+    """A title gives the period, or is in capitals (so 'the service plan' in a sentence is none)."""
+    return found is not None and (found.group("start") is not None or found.group(0).isupper())
+
+
+def _title(index: int, found: re.Match[str]) -> Title:
+    name = _title_case(found.group("name").strip(" -,"))
+    if found.group("start") is None:
+        return Title(index + 1, name, None, None)
+    start = int(found.group("start"))
+    end_text = found.group("end")
+    end = int(end_text) if len(end_text) == 4 else start // 100 * 100 + int(end_text)
+    if end < start and len(end_text) == 2:
+        end += 100
+    return Title(index + 1, name, start, end)
+
+
+def _title_case(name: str) -> str:
+    """'COMMUNITY PARTNERSHIPS' gives 'Community Partnerships'; a name in mixed case is kept."""
+    if not name.isupper():
+        return name
+    words = []
+    for position, word in enumerate(name.split()):
+        if position and word.casefold() in _SMALL_WORDS:
+            words.append(word.casefold())
+        else:
+            words.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
+    return " ".join(words)
