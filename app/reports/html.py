@@ -1,0 +1,113 @@
+"""HTML reports: the register of one service and the six-monthly review, from jinja2 templates.
+
+Plain, accessible, print-friendly pages: every band colour also carries the band's
+name, overdue and direction of travel are words (with an arrow), and every heat map
+comes with a table of the same counts. Autoescaping is always on; the only markup
+passed through unescaped is the heat map, embedded as an <img> data URI so that no
+script inside an SVG could ever run.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from app.reports.fonts import (
+    MOVEMENT_HEADINGS,
+    MOVEMENT_ORDER,
+    clean_text,
+    direction_parts,
+    format_day,
+    format_long_day,
+    format_moment,
+    ink_on,
+    review_scope,
+    worst_bands_heading,
+)
+from app.reports.heatmap import heatmap_description
+from app.reports.rows import HeatmapCells, MovementRow, RegisterReport, ReviewReport
+from app.scoring import Matrix
+
+
+def render_register_html(report: RegisterReport, heatmap_svg: str | None = None) -> str:
+    """The residual-risk register of one service as an HTML page."""
+    template = _environment().get_template("register.html")
+    return template.render(
+        report=report, heatmap_img=_heatmap_img(report.matrix, report.heatmap, heatmap_svg)
+    )
+
+
+def render_review_html(report: ReviewReport, heatmap_svg: str | None = None) -> str:
+    """The six-monthly review report as an HTML page."""
+    movements: list[tuple[str, str, list[MovementRow]]] = [
+        (d, MOVEMENT_HEADINGS[d], report.movements.get(d, [])) for d in MOVEMENT_ORDER
+    ]
+    bands = {
+        b.name: sum(s.counts_by_band.get(b.name, 0) for s in report.summaries) for b in report.matrix.bands
+    }
+    totals = {
+        "bands": bands,
+        "unassessed": sum(s.unassessed for s in report.summaries),
+        "total": sum(s.total for s in report.summaries),
+    }
+    template = _environment().get_template("review.html")
+    return template.render(
+        report=report,
+        scope=review_scope(report),
+        total_label="Council total" if report.service_code is None else "Total",
+        totals=totals,
+        heatmap_img=_heatmap_img(report.matrix, report.heatmap, heatmap_svg),
+        movements=movements,
+        worst_bands=worst_bands_heading(report.matrix),
+    )
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+    )
+    env.filters["day"] = format_day
+    env.filters["long_day"] = format_long_day
+    env.filters["moment"] = format_moment
+    env.globals["band_style"] = band_style
+    env.globals["direction_parts"] = direction_parts
+    return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed value: None prints as nothing, user text loses control characters."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_text(value)
+    return value
+
+
+def _heatmap_img(matrix: Matrix, cells: HeatmapCells, svg: str | None) -> Markup | None:
+    if not svg:
+        return None
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    label = escape(heatmap_description(matrix, cells))
+    return Markup(
+        f'<img class="heatmap" src="data:image/svg+xml;base64,{data}" role="img" '
+        f'alt="{label}" aria-label="{label}">'
+    )
+
+
+def band_style(matrix: Matrix, band: str | None) -> str:
+    """Inline CSS that fills a cell with the band colour and the most legible ink."""
+    if not band:
+        return ""
+    colour = matrix.band(band).colour
+    return f"background-color: {colour}; color: {ink_on(colour)}"

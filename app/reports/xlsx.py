@@ -1,0 +1,352 @@
+"""XLSX workbooks (XlsxWriter, in memory): the register of one service and the six-monthly review.
+
+Every piece of user text is written with `write_string`, and the workbook is opened
+with `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off, so a title
+such as `=1+1` or `@SUM(A1)` stays text and is never evaluated. Band cells are filled
+with the band colour (and carry the band name), dates are real Excel dates, every
+table has a frozen header row and an autofilter.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from app.reports.fonts import (
+    MOVEMENT_ORDER,
+    clean_text,
+    direction_label,
+    format_long_day,
+    format_moment,
+    ink_on,
+    review_scope,
+    worst_bands_heading,
+)
+from app.reports.rows import RegisterReport, ReviewReport, RiskRow
+from app.scoring import Matrix
+
+_HEAD = "#e8e9ea"
+_RULE = "#b1b4b6"
+_INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_RESERVED_SHEET_NAMES = {"history"}
+
+#: A cell value: text, a whole number, a date, or nothing.
+Value = str | int | date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    title: str
+    width: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Band:
+    """A cell that shows a band name filled with the band colour."""
+
+    name: str | None
+
+
+def render_register_xlsx(report: RegisterReport) -> bytes:
+    """The residual-risk register of one service as an XLSX workbook."""
+    out = io.BytesIO()
+    book = _workbook(out, f"Risk register: {report.service_name}", report.generated_at)
+    styles = _Styles(book, report.matrix)
+    sheet = book.add_worksheet(sheet_name(report.service_name, set()))
+    _register_sheet(sheet, styles, report)
+    book.close()
+    return out.getvalue()
+
+
+def render_review_xlsx(report: ReviewReport) -> bytes:
+    """The six-monthly review report as an XLSX workbook: summary, movement, high risks,
+    risks not reviewed, and one register sheet per service."""
+    out = io.BytesIO()
+    book = _workbook(out, report.title, report.generated_at)
+    styles = _Styles(book, report.matrix)
+    _summary_sheet(book.add_worksheet("Summary"), styles, report)
+    _movement_sheet(book.add_worksheet("Movement"), styles, report)
+    _high_risks_sheet(book.add_worksheet("High risks"), styles, report)
+    _not_reviewed_sheet(book.add_worksheet("Not reviewed"), styles, report)
+    taken = {"summary", "movement", "high risks", "not reviewed"}
+    for register in report.registers:
+        name = sheet_name(register.service_name or register.service_code, taken)
+        taken.add(name.casefold())
+        _register_sheet(book.add_worksheet(name), styles, register)
+    book.close()
+    return out.getvalue()
+
+
+def sheet_name(wanted: str, taken: set[str]) -> str:
+    """A valid, unused worksheet name: at most 31 characters, none of []:*?/\\, not
+    'History', no leading or trailing apostrophe, unique ignoring case among `taken`
+    (names already used, casefolded)."""
+    base = _INVALID_SHEET_CHARS.sub(" ", clean_text(wanted)).replace("\n", " ").replace("\t", " ")
+    base = " ".join(base.split()).strip("'").strip() or "Register"
+    if base.casefold() in _RESERVED_SHEET_NAMES:
+        base = f"{base} register"
+    name = base[:31].rstrip("' ")
+    number = 2
+    while name.casefold() in taken:
+        suffix = f" ({number})"
+        name = base[: 31 - len(suffix)].rstrip("' ") + suffix
+        number += 1
+    return name
+
+
+class _Styles:
+    """The workbook's cell formats, one per band colour."""
+
+    def __init__(self, book: Workbook, matrix: Matrix) -> None:
+        self.matrix = matrix
+        common = {"valign": "top", "border": 1, "border_color": _RULE, "font_size": 10}
+        self.header = book.add_format({**common, "bold": True, "bg_color": _HEAD, "text_wrap": True})
+        self.text = book.add_format({**common, "text_wrap": True})
+        self.bold = book.add_format({**common, "text_wrap": True, "bold": True})
+        self.number = book.add_format({**common, "align": "center"})
+        self.date = book.add_format({**common, "num_format": "dd mmm yyyy", "align": "left"})
+        self.total = book.add_format({**common, "bold": True, "bg_color": _HEAD})
+        self.title = book.add_format({"bold": True, "font_size": 14})
+        self.meta = book.add_format({"font_color": "#505a5f"})
+        self.bands: dict[str, Format] = {}  # band cells
+        self.band_headers: dict[str, Format] = {}  # band column headings
+        for band in matrix.bands:
+            colours = {"bg_color": band.colour, "font_color": ink_on(band.colour), "pattern": 1}
+            self.bands[band.name] = book.add_format({**common, **colours, "bold": True})
+            self.band_headers[band.name] = book.add_format(
+                {**common, **colours, "bold": True, "text_wrap": True}
+            )
+
+
+def _workbook(out: io.BytesIO, title: str, created: datetime) -> Workbook:
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    if created.tzinfo is not None:  # Excel keeps local times without a zone: store UTC
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    book.set_properties({"title": clean_text(title), "author": "riskreg", "created": created})
+    return book
+
+
+def _table(
+    sheet: Worksheet,
+    styles: _Styles,
+    first_row: int,
+    columns: Sequence[_Column],
+    rows: Sequence[Sequence[Value | _Band]],
+    *,
+    header_formats: Sequence[Format | None] | None = None,
+) -> int:
+    """Header row (frozen, filtered, repeated when printed) and rows from `first_row`;
+    returns the next free row."""
+    for col, column in enumerate(columns):
+        fmt = (header_formats[col] if header_formats else None) or styles.header
+        sheet.write_string(first_row, col, column.title, fmt)
+        sheet.set_column(col, col, column.width)
+    for row_index, row in enumerate(rows, start=first_row + 1):
+        for col, value in enumerate(row):
+            _write(sheet, row_index, col, value, styles)
+    last = first_row + len(rows)
+    sheet.freeze_panes(first_row + 1, 0)
+    sheet.autofilter(first_row, 0, last, len(columns) - 1)
+    sheet.repeat_rows(first_row)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    return last + 1
+
+
+def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _Styles) -> None:
+    if isinstance(value, _Band):
+        if value.name:
+            sheet.write_string(row, col, clean_text(value.name), styles.bands.get(value.name, styles.bold))
+        else:
+            sheet.write_blank(row, col, None, styles.text)
+    elif value is None or value == "":
+        sheet.write_blank(row, col, None, styles.text)
+    elif isinstance(value, int):
+        sheet.write_number(row, col, value, styles.number)
+    elif isinstance(value, date):
+        sheet.write_datetime(row, col, value, styles.date)
+    else:
+        sheet.write_string(row, col, clean_text(value), styles.text)
+
+
+def _register_sheet(sheet: Worksheet, styles: _Styles, report: RegisterReport) -> None:
+    columns = [
+        _Column("Ref", 9),
+        _Column("Aliases", 10),
+        _Column("Risk", 32),
+        _Column("Consequence", 36),
+        _Column("Control measures", 55),
+        _Column("Response", 11),
+        _Column("Owner", 24),
+        _Column("Status", 9),
+        _Column("Residual likelihood", 11),
+        _Column("Residual impact", 9),
+        _Column("Residual score", 9),
+        _Column("Residual band", 12),
+        _Column("Last review", 13),
+        _Column("Next review due", 13),
+        _Column("Overdue", 9),
+        _Column("Direction of travel", 13),
+    ]
+    rows = [
+        [
+            r.ref,
+            " ".join(r.aliases),
+            r.title,
+            r.consequence,
+            "\n".join(r.controls),
+            r.response.capitalize(),
+            r.owner,
+            r.status.capitalize(),
+            r.residual.likelihood if r.residual else None,
+            r.residual.impact if r.residual else None,
+            r.residual.score if r.residual else None,
+            _Band(r.residual.band if r.residual else None),
+            r.last_reviewed_on,
+            r.next_review_due,
+            "Overdue" if r.overdue else "",
+            direction_label(r.direction),
+        ]
+        for r in report.risks
+    ]
+    sheet.set_header(f"&L{_header_text(report.service_name)}&RAs at {format_long_day(report.as_of)}")
+    sheet.set_footer("&CPage &P of &N")
+    _table(sheet, styles, 0, columns, rows)
+
+
+def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
+    sheet.write_string(0, 0, clean_text(report.title), styles.title)
+    period = (
+        f"Period: {format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
+    )
+    sheet.write_string(1, 0, clean_text(period), styles.meta)
+    sheet.write_string(2, 0, clean_text(f"Scope: {review_scope(report)}"), styles.meta)
+    sheet.write_string(3, 0, f"Generated {format_moment(report.generated_at)}", styles.meta)
+    bands = report.matrix.bands
+    columns = [_Column("Service", 34)]
+    columns += [_Column(b.name, 11) for b in bands]
+    columns += [_Column("Unassessed", 12), _Column("Total", 9)]
+    header_formats = [None, *(styles.band_headers[b.name] for b in bands), None, None]
+    rows: list[list[Value | _Band]] = []
+    for s in report.summaries:
+        counts: list[Value | _Band] = [s.counts_by_band.get(b.name, 0) for b in bands]
+        rows.append([s.service_name, *counts, s.unassessed, s.total])
+    after = _table(sheet, styles, 5, columns, rows, header_formats=header_formats)
+    label = "Council total" if report.service_code is None else "Total"
+    sheet.write_string(after, 0, label, styles.total)
+    totals = [sum(s.counts_by_band.get(b.name, 0) for s in report.summaries) for b in bands]
+    totals += [sum(s.unassessed for s in report.summaries), sum(s.total for s in report.summaries)]
+    for col, value in enumerate(totals, start=1):
+        sheet.write_number(after, col, value, styles.total)
+
+
+def _movement_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
+    columns = [
+        _Column("Direction of travel", 14),
+        _Column("Ref", 9),
+        _Column("Service", 26),
+        _Column("Risk", 44),
+        _Column("Previous score", 10),
+        _Column("Previous band", 12),
+        _Column("Current score", 10),
+        _Column("Current band", 12),
+    ]
+    rows: list[list[Value | _Band]] = [
+        [
+            direction_label(m.direction),
+            m.risk.ref,
+            m.risk.service_name,
+            m.risk.title,
+            m.previous_score,
+            _Band(m.previous_band),
+            m.current_score,
+            _Band(m.current_band),
+        ]
+        for direction in MOVEMENT_ORDER
+        for m in report.movements.get(direction, [])
+    ]
+    _table(sheet, styles, 0, columns, rows)
+
+
+def _high_risks_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
+    sheet.set_header(f"&L{_header_text(worst_bands_heading(report.matrix))} risks")
+    columns = [
+        _Column("Ref", 9),
+        _Column("Service", 24),
+        _Column("Risk", 32),
+        _Column("Consequence", 36),
+        _Column("Control measures", 55),
+        _Column("Response", 11),
+        _Column("Owner", 24),
+        _Column("Residual score", 9),
+        _Column("Residual band", 12),
+        _Column("Direction of travel", 13),
+    ]
+    rows: list[list[Value | _Band]] = [
+        [
+            r.ref,
+            r.service_name,
+            r.title,
+            r.consequence,
+            "\n".join(r.controls),
+            r.response.capitalize(),
+            r.owner,
+            r.residual.score if r.residual else None,
+            _Band(r.residual.band if r.residual else None),
+            direction_label(r.direction),
+        ]
+        for r in report.high_risks
+    ]
+    _table(sheet, styles, 0, columns, rows)
+
+
+def _not_reviewed_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
+    columns = [
+        _Column("Ref", 9),
+        _Column("Service", 24),
+        _Column("Risk", 40),
+        _Column("Owner", 24),
+        _Column("Residual score", 9),
+        _Column("Residual band", 12),
+        _Column("Last review", 13),
+        _Column("Next review due", 13),
+        _Column("Overdue", 9),
+    ]
+    rows: list[list[Value | _Band]] = [_not_reviewed_row(r) for r in report.not_reviewed]
+    _table(sheet, styles, 0, columns, rows)
+
+
+def _not_reviewed_row(r: RiskRow) -> list[Value | _Band]:
+    return [
+        r.ref,
+        r.service_name,
+        r.title,
+        r.owner,
+        r.residual.score if r.residual else None,
+        _Band(r.residual.band if r.residual else None),
+        r.last_reviewed_on,
+        r.next_review_due,
+        "Overdue" if r.overdue else "",
+    ]
+
+
+def _header_text(text: str) -> str:
+    """Text safe inside an Excel page header: '&' doubled, at most 200 characters."""
+    return clean_text(text).replace("&", "&&").replace("\n", " ")[:200]
