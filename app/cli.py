@@ -220,8 +220,8 @@ def import_command(
 ) -> None:
     """Import a legacy service plan: risks, controls, responses, residual assessments."""
     from app.clock import today
-    from app.importer.load import decode_plan, import_plan
     from app.importer import PlanError
+    from app.importer.load import decode_plan, import_plan
     from app.main import matrix_in_force
 
     settings = get_settings()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -55,6 +56,20 @@ ServiceCode = Annotated[
     StringConstraints(min_length=1, max_length=10, pattern=r"^[A-Za-z][A-Za-z0-9]*$"),
     AfterValidator(str.upper),
 ]
+
+
+def _iso_day(value: object) -> object:
+    """Dates arrive as ISO 8601 text (YYYY-MM-DD) only: pydantic would read 0 or "1700000000" as a timestamp."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.match(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: A calendar day as a client sends it.
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class StrictModel(BaseModel):

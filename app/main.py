@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import health, imports, matrix, pages, problems, reports, risks, services
+from app.api import audit, health, imports, matrix, pages, problems, reports, risks, services, tokens
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.config import Settings, get_settings
 from app.db import make_engine, write_bind
@@ -49,8 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_engine = write_bind(engine)
     app.state.matrix = matrix_in_force(settings)
     problems.install(app)
-    for module in (health, pages, matrix, services, risks, reports, imports):
-        app.include_router(module.router)
+    for module in (health, pages, matrix, services, risks, reports, imports, audit, tokens):
+        # every error status an API route can answer is in the OpenAPI document, as problem+json
+        app.include_router(module.router, responses=None if module is health else problems.PROBLEM_RESPONSES)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes
     )

@@ -21,6 +21,7 @@ class Action(StrEnum):
 
     READ = "read"
     WRITE = "write"
+    AUDIT = "audit"  # the whole audit trail and its verification
     ADMINISTER = "administer"
 
 
@@ -33,8 +34,8 @@ class Principal:
     services: frozenset[str] = frozenset()
 
     def sees_every_service(self) -> bool:
-        """True when no service limit applies to reading."""
-        return self.role in (Role.ADMIN, Role.AUDITOR) or not self.services
+        """True when no service limit applies to reading (an editor always has one)."""
+        return self.role in (Role.ADMIN, Role.AUDITOR)
 
     def readable_services(self) -> frozenset[str] | None:
         """The service codes this principal may read, or None for all of them."""
@@ -47,8 +48,10 @@ class Principal:
         if action is Action.ADMINISTER:
             return False
         if self.role is Role.AUDITOR:
-            return action is Action.READ
-        # An editor: only within its services (an editor token with no service may only read none).
+            return action in (Action.READ, Action.AUDIT)
+        if action is Action.AUDIT:
+            return False
+        # An editor: only within its services (an editor token with no service reads nothing).
         return service_code is not None and service_code in self.services
 
     def may_use_route(self, action: Action) -> bool:
@@ -57,7 +60,9 @@ class Principal:
             return True
         if action is Action.ADMINISTER:
             return False
-        return not (self.role is Role.AUDITOR and action is Action.WRITE)
+        if self.role is Role.AUDITOR:
+            return action is not Action.WRITE
+        return action is not Action.AUDIT
 
     def require(self, action: Action, service_code: str | None = None) -> None:
         """Raise Forbidden unless the policy allows `action`."""

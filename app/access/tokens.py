@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from app.access.principal import Principal, Role
+from app.access.principal import Action, Principal, Role
 from app.audit.trail import record_change
 from app.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from app.models import ApiToken, Service
@@ -48,6 +48,7 @@ def create_token(
     expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a token; returns its record and the token itself, which is never shown again."""
+    actor.require(Action.ADMINISTER)
     codes = sorted({code.strip().upper() for code in services if code.strip()})
     if role is Role.EDITOR and not codes:
         raise InvalidInput("an editor token needs at least one --service")
@@ -84,6 +85,7 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 def revoke_token(session: Session, actor: Principal, name_or_id: str) -> ApiToken:
     """Revoke a token by name or id; revoking twice is refused."""
+    actor.require(Action.ADMINISTER)
     query = select(ApiToken).where(ApiToken.name == name_or_id)
     token = session.exec(query).first()
     if token is None and name_or_id.isdigit():

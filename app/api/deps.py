@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,7 +25,34 @@ TOKEN_COOKIE = "riskreg_token"
 _bearer = HTTPBearer(auto_error=False, description="a token made with `riskreg token create`")
 
 
-def get_session(request: Request) -> Iterator[Session]:
+_write_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def write_slot(request: Request) -> AsyncIterator[None]:
+    """Hold one of `pool_size` write slots from before the transaction until after its commit.
+
+    Writers that wait for the database (SQLite's write lock, a PostgreSQL row lock, a pooled
+    connection) would otherwise each hold a worker thread; with enough of them every thread
+    is taken and the one writer holding the lock cannot get a thread to finish its response,
+    so all of them wait out the busy timeout (503 "database is locked"). Waiting here holds
+    no thread.
+    """
+    if request.method in READ_METHODS:
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    slots = _write_slots.get(loop)
+    if slots is None:
+        slots = _write_slots[loop] = asyncio.Semaphore(request.app.state.settings.pool_size)
+    async with slots:
+        yield
+
+
+def get_session(
+    request: Request, _slot: Annotated[None, Depends(write_slot, scope="function")]
+) -> Iterator[Session]:
     """The request's session: commits when the route succeeds, before the response is sent."""
     write = request.method not in READ_METHODS
     engine: Engine = request.app.state.write_engine if write else request.app.state.engine

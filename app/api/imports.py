@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import Admin, CalendarDep, MatrixDep, SessionDep
-from app.fields import ServiceCode, StrictModel
+from app.fields import Day, ServiceCode, StrictModel
 from app.importer.load import import_plan
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -21,7 +21,7 @@ class ImportCreate(StrictModel):
     text: Annotated[str, Field(min_length=1, max_length=5_000_000)]
     filename: Annotated[str, Field(max_length=200)] = "plan.txt"
     service_code: ServiceCode | None = None
-    reviewed_on: date | None = Field(default=None, description="date of the imported assessments")
+    reviewed_on: Day | None = Field(default=None, description="date of the imported assessments")
     dry_run: bool = Field(default=True, description="report what would happen; change nothing")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.problems import problem_response
@@ -39,8 +40,12 @@ class RequestIdMiddleware:
             request_id.reset(token)
 
 
-class _TooLargeError(Exception):
-    pass
+class _TooLargeError(StarletteHTTPException):
+    """Raised from `receive` past the limit; an HTTPException so that body parsing lets it through
+    as 413 (FastAPI turns any other exception met while reading the body into 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body is larger than {limit} bytes")
 
 
 class BodyLimitMiddleware:
@@ -72,7 +77,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLargeError
+                    raise _TooLargeError(limit)
             return message
 
         async def tracking_send(message: Message) -> None:

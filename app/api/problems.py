@@ -10,10 +10,46 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from app.errors import PROBLEM_JSON, TYPE_BASE, Conflict, RiskregError, Unauthenticated
 
 log = logging.getLogger("riskreg")
+
+
+#: The problem document as the OpenAPI document describes it.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+_PROBLEM_STATUSES = {
+    400: "malformed request (the body is not JSON)",
+    401: "no or bad credentials",
+    403: "the token may not do this",
+    404: "unknown (or not visible to this token)",
+    409: "conflict with stored data",
+    412: "stale If-Match",
+    413: "body too large",
+    422: "invalid input; `errors` names the fields",
+    428: "If-Match required",
+    503: "the database is busy or unavailable; nothing was changed",
+}
+
+#: Every error status a route of the API can answer, as problem+json; routers take it as `responses`.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+    for status, text in _PROBLEM_STATUSES.items()
+}
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -58,17 +94,32 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(body)
 
 
+_SLUGS = {404: "not-found", 413: "payload-too-large"}
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthenticated", 413: "Payload too large"}
     body = {
-        "type": TYPE_BASE + ("not-found" if exc.status_code == 404 else f"http-{exc.status_code}"),
+        "type": TYPE_BASE + _SLUGS.get(exc.status_code, f"http-{exc.status_code}"),
         "title": titles.get(exc.status_code, "HTTP error"),
         "status": exc.status_code,
         "detail": str(exc.detail),
         "instance": request.url.path,
     }
-    return problem_response(body, dict(exc.headers) if exc.headers else None)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return problem_response(body, headers or None)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API serves at this path (Starlette names only the first matching route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {m.upper() for m in operations}
+    return ", ".join(sorted(methods))
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:

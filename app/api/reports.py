@@ -6,19 +6,33 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import StringConstraints
 
 from app.access.principal import Action, Principal
 from app.api.deps import CalendarDep, MatrixDep, Reader, SessionDep
 from app.errors import FieldProblem, InvalidInput, NotFound
+from app.fields import Day
 from app.reports.documents import Document, heatmap_document, register_document, review_document
 from app.reports.periods import PeriodError, parse_period
 from app.services import repository as services
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
-_FILES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/octet-stream": {}}, "description": "the document"}
-}
+
+def _files(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {m: {} for m in media_types}, "description": "the document"}}
+
+
+_HEATMAPS = _files("image/png", "image/svg+xml")
+_REGISTERS = _files(
+    "text/html",
+    "application/pdf",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+_REPORTS = _files(
+    "text/html", "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 
 
 def _download(document: Document) -> Response:
@@ -52,18 +66,19 @@ def _check_day(value: date | None, today: date, name: str) -> None:
         )
 
 
-@router.get("/heatmap", response_class=Response, responses=_FILES)
+@router.get("/heatmap", response_class=Response, responses=_HEATMAPS)
 def heatmap(
     session: SessionDep,
     actor: Reader,
     matrix: MatrixDep,
     calendar: CalendarDep,
     service: Annotated[
-        list[str] | None, Query(description="service code(s); none: the whole council")
+        list[Annotated[str, StringConstraints(min_length=1, max_length=10)]] | None,
+        Query(description="service code(s); none: the whole council"),
     ] = None,
     basis: Literal["residual", "inherent", "both"] = "residual",
     format: Literal["png", "svg"] = "png",
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> Response:
     """The likelihood x impact heat map (residual by default; `both` draws inherent beside residual)."""
     _check_day(as_of, calendar.today, "as_of")
@@ -82,7 +97,7 @@ def heatmap(
     )
 
 
-@router.get("/register", response_class=Response, responses=_FILES)
+@router.get("/register", response_class=Response, responses=_REGISTERS)
 def register(
     session: SessionDep,
     actor: Reader,
@@ -90,7 +105,7 @@ def register(
     calendar: CalendarDep,
     service: Annotated[str, Query(min_length=1, max_length=10, description="the service code")],
     format: Literal["html", "pdf", "csv", "xlsx"] = "html",
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> Response:
     """The residual-risk register of one service."""
     _check_day(as_of, calendar.today, "as_of")
@@ -101,16 +116,19 @@ def register(
     )
 
 
-@router.get("/six-monthly", response_class=Response, responses=_FILES)
+@router.get("/six-monthly", response_class=Response, responses=_REPORTS)
 def six_monthly(
     session: SessionDep,
     actor: Reader,
     matrix: MatrixDep,
     calendar: CalendarDep,
     period: Annotated[str | None, Query(max_length=40, description="e.g. 2025/26-H1, current, last")] = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
-    service: Annotated[list[str] | None, Query(description="service code(s); none: council-wide")] = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
+    service: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=10)]] | None,
+        Query(description="service code(s); none: council-wide"),
+    ] = None,
     format: Literal["html", "pdf", "xlsx"] = "pdf",
 ) -> Response:
     """The six-monthly review report for committee: a financial half (or from/to dates)."""

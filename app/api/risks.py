@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
+from pydantic import StringConstraints
 
 from app.api.deps import CalendarDep, MatrixDep, Reader, SessionDep, Writer
 from app.errors import FieldProblem, InvalidInput
+from app.fields import Day, clean_text
 from app.fields import Response as RiskResponse
 from app.reviews import recording
 from app.reviews import service as reviews
@@ -21,9 +22,13 @@ from app.scoring import MatrixError
 
 router = APIRouter(prefix="/api/v1", tags=["risks"])
 
+#: A service code or band name in a query: never blank (`?service=` is a mistake, not "every service").
+Name = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SORT_PATTERN = r"^-?(" + "|".join(repository.SORTABLE) + r")(,-?(" + "|".join(repository.SORTABLE) + r"))*$"
+# Ids are 32-bit integers on PostgreSQL: a larger id must be refused here, not by the database.
+RiskId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the risk's id")]
 
 
 @router.post("/services/{code}/risks", status_code=status.HTTP_201_CREATED, response_model=RiskPublic)
@@ -50,14 +55,14 @@ def list_risks(
     actor: Reader,
     matrix: MatrixDep,
     calendar: CalendarDep,
-    service: Annotated[list[str] | None, Query(description="service code; repeat for several")] = None,
-    band: Annotated[list[str] | None, Query(description="band name; repeat for several")] = None,
+    service: Annotated[list[Name] | None, Query(description="service code; repeat for several")] = None,
+    band: Annotated[list[Name] | None, Query(description="band name; repeat for several")] = None,
     min_score: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     response: Annotated[RiskResponse | None, Query()] = None,
     status_: Annotated[Literal["open", "closed", "all"], Query(alias="status")] = "open",
     overdue: bool | None = None,
     basis: Literal["residual", "inherent"] = "residual",
-    as_of: Annotated[date | None, Query(description="the register at the end of this day")] = None,
+    as_of: Annotated[Day | None, Query(description="the register at the end of this day")] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in ref or title")] = None,
     sort: Annotated[
         str, Query(max_length=200, pattern=SORT_PATTERN, description="e.g. -score,ref")
@@ -77,7 +82,12 @@ def list_risks(
         except MatrixError as exc:
             raise InvalidInput(str(exc), errors=[FieldProblem(("query", "band", index), str(exc))]) from exc
     readable = actor.readable_services()
-    wanted = [c.strip().upper() for c in service] if service else None
+    # A code that cannot be a service code matches nothing (and never reaches the database).
+    wanted = (
+        [c.strip().upper() for c in service if c.strip().isascii() and c.strip().isalnum()]
+        if service
+        else None
+    )
     codes = (
         (wanted if readable is None else [c for c in wanted if c in readable])
         if wanted is not None
@@ -92,7 +102,7 @@ def list_risks(
         overdue=overdue,
         basis=basis,
         as_of=as_of,
-        q=q.strip() if q and q.strip() else None,
+        q=clean_text(q).strip() or None if q else None,
         sort=[(part.lstrip("-"), part.startswith("-")) for part in sort.split(",")],
     )
     rows, total = repository.search(
@@ -112,7 +122,7 @@ def list_risks(
 
 @router.get("/risks/{risk_id}", response_model=RiskPublic)
 def get_risk(
-    risk_id: int, session: SessionDep, actor: Reader, calendar: CalendarDep, response: Response
+    risk_id: RiskId, session: SessionDep, actor: Reader, calendar: CalendarDep, response: Response
 ) -> RiskPublic:
     """One risk with its current assessment; the ETag header is its version for If-Match."""
     risk, service = risks.readable_risk(session, actor, risk_id)
@@ -120,9 +130,9 @@ def get_risk(
     return risks.to_public(risks.current_row(session, risk, service), calendar.today)
 
 
-@router.patch("/risks/{risk_id}", response_model=RiskPublic, responses={412: {}, 428: {}})
+@router.patch("/risks/{risk_id}", response_model=RiskPublic)
 def update_risk(
-    risk_id: int,
+    risk_id: RiskId,
     body: RiskUpdate,
     session: SessionDep,
     actor: Writer,
@@ -139,7 +149,7 @@ def update_risk(
 
 @router.post("/risks/{risk_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic)
 def review_risk(
-    risk_id: int,
+    risk_id: RiskId,
     body: ReviewCreate,
     session: SessionDep,
     actor: Writer,
@@ -151,7 +161,7 @@ def review_risk(
 
 
 @router.get("/risks/{risk_id}/reviews", response_model=list[ReviewPublic])
-def list_reviews(risk_id: int, session: SessionDep, actor: Reader) -> list[ReviewPublic]:
+def list_reviews(risk_id: RiskId, session: SessionDep, actor: Reader) -> list[ReviewPublic]:
     """Every review of the risk, newest first."""
     risk, service = risks.readable_risk(session, actor, risk_id)
     assert risk.id is not None

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from app.access.principal import Principal
@@ -47,23 +48,23 @@ def record_change(
     after: dict[str, Any] | None,
 ) -> None:
     """Queue one audit entry; it is written when the session commits."""
-    pending: list[AuditEvent] = session.info.setdefault(PENDING_KEY, [])
-    pending.append(
-        AuditEvent(
-            occurred_at=utcnow(),
-            actor=actor.name,
-            actor_role=actor.role.value,
-            request_id=request_id.get(),
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            service_code=service_code,
-            before=_plain(before),
-            after=_plain(after),
-            prev_hash="",
-            hash="",
-        )
+    pending: list[tuple[AuditEvent, SessionTransaction | None]] = session.info.setdefault(PENDING_KEY, [])
+    entry = AuditEvent(
+        occurred_at=utcnow(),
+        actor=actor.name,
+        actor_role=actor.role.value,
+        request_id=request_id.get(),
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        service_code=service_code,
+        before=_plain(before),
+        after=_plain(after),
+        prev_hash="",
+        hash="",
     )
+    # The savepoint the change was made in, if any: rolling it back drops the entry too.
+    pending.append((entry, session.get_nested_transaction()))
 
 
 def entry_hash(entry: AuditEvent, prev_hash: str) -> str:
@@ -114,7 +115,7 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[int, BrokenEntry 
 
 
 def _write_pending(session: Session) -> None:
-    pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
+    pending = [entry for entry, _ in session.info.pop(PENDING_KEY, [])]
     if not pending:
         return
     bind = session.get_bind()
@@ -135,9 +136,29 @@ def _before_commit(session: Session) -> None:
     _write_pending(session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    # A savepoint rolled back takes only the entries queued inside it; the outermost takes all.
+    if not previous.nested:
+        session.info.pop(PENDING_KEY, None)
+        return
+    pending = session.info.get(PENDING_KEY, [])
+    pending[:] = [(entry, scope) for entry, scope in pending if not _inside(scope, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # Closing a session without committing leaves nothing queued for its next transaction.
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
+def _inside(scope: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while scope is not None:
+        if scope is savepoint:
+            return True
+        scope = scope.parent
+    return False
 
 
 def _iso(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from app.fields import (
     AssessmentIn,
     AssessmentOut,
     Control,
+    Day,
     Direction,
     LongText,
     Ref,
@@ -23,7 +24,7 @@ from app.fields import (
 class ReviewCreate(StrictModel):
     """A review of one risk. Omitted response and controls carry over from the risk."""
 
-    reviewed_on: date | None = Field(default=None, description="default today; never in the future")
+    reviewed_on: Day | None = Field(default=None, description="default today; never in the future")
     reviewer: ShortText | None = Field(default=None, description="default: the token's name")
     residual: AssessmentIn
     inherent: AssessmentIn | None = None
@@ -31,7 +32,7 @@ class ReviewCreate(StrictModel):
     response: Response | None = None
     controls: Annotated[list[Control], Field(max_length=200)] | None = None
     notes: LongText = ""
-    next_review_due: date | None = Field(default=None, description="default six months after the review")
+    next_review_due: Day | None = Field(default=None, description="default six months after the review")
 
 
 class ServiceReviewItem(ReviewCreate):
@@ -43,7 +44,7 @@ class ServiceReviewItem(ReviewCreate):
 class ServiceReviewCreate(StrictModel):
     """A whole service's review: every entry is recorded, or none is."""
 
-    reviewed_on: date | None = None
+    reviewed_on: Day | None = None
     reviewer: ShortText | None = None
     reviews: Annotated[list[ServiceReviewItem], Field(min_length=1, max_length=500)]
 

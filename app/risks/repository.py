@@ -130,6 +130,7 @@ def _base_query(flt: RiskFilter, today: date) -> tuple[Select[Any], dict[str, An
         src: Any = Risk
         status_expr: Any = col(Risk.status)
         closed_on: Any = col(Risk.closed_on)
+        closed_by_then: Any = None
         query: Any = select(Risk, Service.code, Service.name).join(
             Service, col(Service.id) == col(Risk.service_id)
         )
@@ -185,8 +186,8 @@ def _base_query(flt: RiskFilter, today: date) -> tuple[Select[Any], dict[str, An
     if flt.overdue is not None:
         due = cols["next_review_due"]
         is_overdue = or_(due.is_(None), due < due_day)
-        if flt.as_of is None:
-            is_overdue = and_(status_expr == "open", is_overdue)
+        # Only an open risk can be overdue: closed now, or closed by the as_of day.
+        is_overdue = and_(status_expr == "open" if flt.as_of is None else ~closed_by_then, is_overdue)
         conditions.append(is_overdue if flt.overdue else ~is_overdue)
     if flt.q:
         pattern = "%" + flt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

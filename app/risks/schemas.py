@@ -11,6 +11,7 @@ from app.fields import (
     AssessmentIn,
     AssessmentOut,
     Control,
+    Day,
     LongText,
     Ref,
     RequiredText,
@@ -37,7 +38,7 @@ class RiskCreate(StrictModel):
     residual: AssessmentIn | None = None
     inherent: AssessmentIn | None = None
     target: AssessmentIn | None = None
-    reviewed_on: date | None = Field(default=None, description="date of the first review (default today)")
+    reviewed_on: Day | None = Field(default=None, description="date of the first review (default today)")
     reviewer: ShortText | None = Field(default=None, description="default: the token's name")
     notes: LongText = ""
 
@@ -53,7 +54,7 @@ class RiskUpdate(StrictModel):
     response: Response | None = None
     controls: Controls | None = None
     status: Status | None = None
-    closed_on: date | None = Field(default=None, description="with status closed; default today")
+    closed_on: Day | None = Field(default=None, description="with status closed; default today")
 
 
 class RiskPublic(BaseModel):

@@ -12,6 +12,8 @@ from app.models import Risk, Service
 
 def by_code(session: Session, code: str) -> Service | None:
     """The service with this code (case-insensitive), if any."""
+    if not (code.isascii() and code.isalnum()):
+        return None  # never a service code; PostgreSQL would refuse a NUL in it
     return session.exec(select(Service).where(Service.code == code.upper())).first()
 
 

@@ -6,9 +6,12 @@ from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
+from httpx import Response
 
 
-def make_service(client: TestClient, code: str = "CP", name: str = "Community Partnerships") -> dict[str, Any]:
+def make_service(
+    client: TestClient, code: str = "CP", name: str = "Community Partnerships"
+) -> dict[str, Any]:
     """Create a service and return it."""
     response = client.post("/api/v1/services", json={"code": code, "name": name})
     assert response.status_code == 201, response.text
@@ -42,7 +45,11 @@ def make_risk(
 
 
 def review(
-    client: TestClient, risk_id: int, residual: tuple[int, int], reviewed_on: date | None = None, **fields: Any
+    client: TestClient,
+    risk_id: int,
+    residual: tuple[int, int],
+    reviewed_on: date | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     """Post a review and return the response body."""
     body: dict[str, Any] = {"residual": {"likelihood": residual[0], "impact": residual[1]}} | fields
@@ -51,3 +58,39 @@ def review(
     response = client.post(f"/api/v1/risks/{risk_id}/reviews", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def get_risk(client: TestClient, risk_id: int) -> tuple[dict[str, Any], str]:
+    """The risk and its ETag."""
+    response = client.get(f"/api/v1/risks/{risk_id}")
+    assert response.status_code == 200, response.text
+    return response.json(), response.headers["ETag"]
+
+
+def patch_risk(client: TestClient, risk_id: int, etag: str | None, **fields: Any) -> Response:
+    """PATCH a risk with If-Match `etag` (none when None) and return the raw response."""
+    headers = {"If-Match": etag} if etag is not None else {}
+    return client.patch(f"/api/v1/risks/{risk_id}", json=fields, headers=headers)
+
+
+def close_risk(client: TestClient, risk_id: int, closed_on: date | None = None) -> dict[str, Any]:
+    """Close a risk (on `closed_on`, default today) and return it."""
+    _, etag = get_risk(client, risk_id)
+    fields: dict[str, Any] = {"status": "closed"}
+    if closed_on is not None:
+        fields["closed_on"] = closed_on.isoformat()
+    response = patch_risk(client, risk_id, etag, **fields)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def list_refs(client: TestClient, **params: Any) -> list[str]:
+    """The `service/ref` of every risk the list gives for `params`, in its order (one page)."""
+    response = client.get("/api/v1/risks", params=params)
+    assert response.status_code == 200, response.text
+    return [f"{r['service']}/{r['ref']}" for r in response.json()["items"]]
+
+
+def field_names(problem: Response) -> list[str]:
+    """The `field` of every offending field of a problem response."""
+    return [e["field"] for e in problem.json().get("errors", [])]

@@ -16,7 +16,12 @@ def test_risk_moves_out_of_high_band_but_stays_in_as_of(client: TestClient) -> N
     risk = make_risk(client, residual=(3, 4), reviewed_on=day - timedelta(days=30))
     assert risk["residual"] == {"likelihood": 3, "impact": 4, "score": 12, "band": "Very High"}
     moved = review(client, risk["id"], (2, 2), reviewed_on=day - timedelta(days=10))
-    assert (moved["score"], moved["band"], moved["direction"], moved["previous_score"]) == (4, "Low", "down", 12)
+    assert (moved["score"], moved["band"], moved["direction"], moved["previous_score"]) == (
+        4,
+        "Low",
+        "down",
+        12,
+    )
     high = client.get("/api/v1/risks", params={"band": ["High", "Very High"]}).json()
     assert high["total"] == 0
     before = (day - timedelta(days=11)).isoformat()

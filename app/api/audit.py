@@ -1,0 +1,86 @@
+"""The audit trail: the filtered trail and its verification (auditors, admins); each risk's history."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from app.access.principal import Action, Principal
+from app.api.deps import PrincipalDep, Reader, SessionDep
+from app.audit import repository
+from app.audit.schemas import AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
+from app.audit.trail import verify_chain
+from app.risks.service import readable_risk
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+_MOMENT = "a date (YYYY-MM-DD, the whole day) or an ISO 8601 datetime; UTC unless a zone is given"
+
+
+def _auditor(principal: PrincipalDep) -> Principal:
+    """Require a token whose role may read the whole audit trail (auditors and admins)."""
+    principal.require_route(Action.AUDIT)
+    return principal
+
+
+Auditor = Annotated[Principal, Depends(_auditor)]
+
+
+@router.get("/audit/events", response_model=AuditPage)
+def list_events(
+    session: SessionDep,
+    _: Auditor,
+    entity_type: Annotated[str | None, Query(max_length=40, description="e.g. risk, service, token")] = None,
+    entity_id: Annotated[
+        str | None, Query(max_length=100, description="e.g. a risk id or service code")
+    ] = None,
+    actor: Annotated[
+        str | None, Query(max_length=200, description="the token name that made the change")
+    ] = None,
+    service: Annotated[str | None, Query(max_length=10, description="service code")] = None,
+    action: Annotated[str | None, Query(max_length=40, description="e.g. risk.update")] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, description=_MOMENT)] = None,
+    to: Annotated[str | None, Query(max_length=40, description=_MOMENT)] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> AuditPage:
+    """The audit trail, newest first, filtered by entity, actor, service, action and time."""
+    flt = repository.AuditFilter(
+        entity_type=entity_type or None,
+        entity_id=entity_id or None,
+        actor=actor or None,
+        service=service.strip().upper() if service and service.strip() else None,
+        action=action or None,
+        since=parse_moment(from_, "from", end=False),
+        until=parse_moment(to, "to", end=True),
+    )
+    rows, total = repository.search(session, flt, offset=(page - 1) * page_size, limit=page_size)
+    return AuditPage(
+        items=[event_public(row) for row in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        pages=math.ceil(total / page_size) if total else 0,
+    )
+
+
+@router.get("/audit/verify", response_model=ChainCheck)
+def verify(session: SessionDep, _: Auditor) -> ChainCheck:
+    """Walk the hash chain: intact, or the id of the first altered or out-of-place entry."""
+    checked, broken = verify_chain(session)
+    if broken is None:
+        return ChainCheck(intact=True, checked=checked, broken_at=None, reason=None)
+    return ChainCheck(intact=False, checked=checked, broken_at=broken.event_id, reason=broken.reason)
+
+
+@router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
+def risk_history(
+    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], session: SessionDep, actor: Reader
+) -> list[AuditEventPublic]:
+    """Every change and review of the risk (review rounds and its import included), newest first."""
+    risk, service = readable_risk(session, actor, risk_id)
+    return [event_public(entry) for entry in repository.risk_history(session, risk, service.code)]

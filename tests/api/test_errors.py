@@ -1,0 +1,223 @@
+"""Every error leaves as problem details (RFC 9457): the shape, the status, the offending fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from tests.api.builders import field_names, make_risk, make_service
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://riskreg.example/problems/"
+
+
+def assert_problem(response: Response, status: int, slug: str | None = None) -> dict[str, Any]:
+    """The response is a problem document with `status`; returns it."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    problem = response.json()
+    assert {"type", "title", "status", "detail"} <= problem.keys()
+    assert problem["status"] == status
+    assert problem["type"].startswith(TYPE_BASE)
+    if slug is not None:
+        assert problem["type"] == TYPE_BASE + slug
+    assert problem["title"]
+    assert isinstance(problem["title"], str)
+    assert problem["detail"]
+    assert isinstance(problem["detail"], str)
+    for error in problem.get("errors", []):
+        assert isinstance(error["field"], str)
+        assert error["msg"]
+        assert isinstance(error["msg"], str)
+    return problem
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"code": "CP", "name": ', b"{'code': 'CP'}", b'{"code": "CP",}', b"\xff\xfe", b"not json"],
+)
+def test_malformed_json_is_400(client: TestClient, content: bytes) -> None:
+    response = client.post("/api/v1/services", content=content, headers={"Content-Type": "application/json"})
+    problem = assert_problem(response, 400, "malformed-request")
+    assert problem["title"] == "Malformed request"
+    assert problem["errors"]
+    assert client.get("/api/v1/services").json() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"code": "CP", "name": 5}, "body.name"),
+        ({"code": ["CP"], "name": "Community Partnerships"}, "body.code"),
+        ({"code": None, "name": "Community Partnerships"}, "body.code"),
+    ],
+)
+def test_wrong_types_are_422_naming_the_field(client: TestClient, body: dict[str, Any], field: str) -> None:
+    problem = assert_problem(client.post("/api/v1/services", json=body), 422, "validation-error")
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert field in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"ref": "CP01", "title": 7, "response": "treat"}, "body.title"),
+        ({"ref": "CP01", "title": "t", "response": "treat", "controls": "one; two"}, "body.controls"),
+        ({"ref": "CP01", "title": "t", "response": "treat", "controls": ["ok", 3]}, "body.controls.1"),
+        ({"ref": "CP01", "title": "t", "response": "treat", "residual": [2, 3]}, "body.residual"),
+        (
+            {"ref": "CP01", "title": "t", "response": "treat", "residual": {"likelihood": "2", "impact": 3}},
+            "body.residual.likelihood",
+        ),
+        ({"ref": "CP01", "title": "t", "response": "treat", "aliases": "ST05"}, "body.aliases"),
+    ],
+)
+def test_wrong_types_in_a_risk(client: TestClient, body: dict[str, Any], field: str) -> None:
+    make_service(client)
+    problem = assert_problem(client.post("/api/v1/services/CP/risks", json=body), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+
+
+def test_every_offending_field_is_listed(client: TestClient) -> None:
+    make_service(client)
+    response = client.post("/api/v1/services/CP/risks", json={"ref": "", "title": 1, "response": "hope"})
+    problem = assert_problem(response, 422)
+    assert sorted(field_names(response)) == ["body.ref", "body.response", "body.title"]
+    assert "(and 2 more)" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/v1/services", {"code": "CP", "name": "x", "colour": "red"}, "body.colour"),
+        (
+            "/api/v1/services/CP/risks",
+            {"ref": "CP02", "title": "t", "response": "treat", "score": 12},
+            "body.score",
+        ),
+        (
+            "/api/v1/services/CP/risks",
+            {
+                "ref": "CP02",
+                "title": "t",
+                "response": "treat",
+                "residual": {"likelihood": 1, "impact": 1, "score": 9},
+            },
+            "body.residual.score",
+        ),
+        (
+            "/api/v1/services/CP/reviews",
+            {"reviews": [{"ref": "CP01", "residual": {"likelihood": 1, "impact": 1}, "band": "Low"}]},
+            "body.reviews.0.band",
+        ),
+    ],
+)
+def test_unknown_fields_are_422(client: TestClient, url: str, body: dict[str, Any], field: str) -> None:
+    make_service(client)
+    make_risk(client)
+    problem = assert_problem(client.post(url, json=body), 422, "validation-error")
+    assert [e["field"] for e in problem["errors"]] == [field]
+
+
+def test_unknown_field_in_a_review(client: TestClient) -> None:
+    make_service(client)
+    risk = make_risk(client)
+    response = client.post(
+        f"/api/v1/risks/{risk['id']}/reviews",
+        json={"residual": {"likelihood": 1, "impact": 1}, "direction": "down"},
+    )
+    assert_problem(response, 422)
+    assert field_names(response) == ["body.direction"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/v1/nothing"),
+        ("get", "/api/v2/risks"),
+        ("post", "/api/v1/risks/1/nothing"),
+        ("get", "/nothing"),
+    ],
+)
+def test_unknown_route_is_a_404_problem(client: TestClient, method: str, url: str) -> None:
+    problem = assert_problem(getattr(client, method)(url), 404, "not-found")
+    assert problem["instance"] == url
+
+
+def test_unknown_route_without_a_token(anonymous: TestClient) -> None:
+    assert_problem(anonymous.get("/api/v1/nothing"), 404, "not-found")
+
+
+def test_wrong_method_is_a_405_problem(client: TestClient) -> None:
+    assert_problem(client.delete("/api/v1/services"), 405)
+
+
+@pytest.mark.parametrize("value", ["30/09/2025", "2025-9-30", "2025-02-30", "yesterday", 20250930])
+def test_date_in_the_wrong_format_is_422(client: TestClient, value: object) -> None:
+    make_service(client)
+    response = client.post(
+        "/api/v1/services/CP/risks",
+        json={"ref": "CP01", "title": "t", "response": "treat", "reviewed_on": value},
+    )
+    problem = assert_problem(response, 422)
+    assert [e["field"] for e in problem["errors"]] == ["body.reviewed_on"]
+
+
+def test_date_in_the_wrong_format_in_a_review(client: TestClient) -> None:
+    make_service(client)
+    risk = make_risk(client)
+    response = client.post(
+        f"/api/v1/risks/{risk['id']}/reviews",
+        json={"residual": {"likelihood": 1, "impact": 1}, "next_review_due": "31 March 2026"},
+    )
+    assert_problem(response, 422)
+    assert field_names(response) == ["body.next_review_due"]
+
+
+def test_date_in_the_wrong_format_in_a_query(client: TestClient) -> None:
+    response = client.get("/api/v1/risks", params={"as_of": "2025-13-01"})
+    assert_problem(response, 422)
+    assert field_names(response) == ["query.as_of"]
+
+
+@pytest.mark.parametrize("risk_id", ["abc", "1.5", "0", "-1", "2147483648", "99999999999999999999"])
+def test_bad_risk_id_is_422_never_500(client: TestClient, risk_id: str) -> None:
+    for method in ("get", "patch"):
+        response = getattr(client, method)(f"/api/v1/risks/{risk_id}")
+        assert_problem(response, 422)
+        assert field_names(response)[0] == "path.risk_id"
+    assert_problem(client.get(f"/api/v1/risks/{risk_id}/reviews"), 422)
+
+
+def test_largest_risk_id_is_404(client: TestClient) -> None:
+    assert_problem(client.get("/api/v1/risks/2147483647"), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/risks", {"q": "CP\x0001"}),
+        ("/api/v1/risks", {"service": "C\x00P"}),
+        ("/api/v1/risks", {"service": "CP\u00e9"}),
+        ("/api/v1/services/C%00P", {}),
+        ("/api/v1/services/C%00P/risks", {"status": "all"}),
+    ],
+)
+def test_control_characters_in_queries_never_500(
+    client: TestClient, url: str, params: dict[str, str]
+) -> None:
+    make_service(client)
+    make_risk(client)
+    response = client.get(url, params=params)
+    assert response.status_code in (200, 404, 405, 422), response.text
+    if response.status_code == 200 and url == "/api/v1/risks":
+        assert response.json()["total"] in (0, 1)
+
+
+def test_control_characters_in_text_are_dropped(client: TestClient) -> None:
+    make_service(client)
+    risk = make_risk(client, title="Total\x00 failure\x07 of ICT", controls=["Backup\x00"])
+    assert (risk["title"], risk["controls"]) == ("Total failure of ICT", ["Backup"])
