@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     migrate_on_start: bool = Field(default=True, description="run alembic upgrade head at start")
-    heatmap_cache_size: int = Field(default=128, ge=0)
+    warm_up_reports: bool = Field(
+        default=True, description="load matplotlib and the PDF font in the background at start"
+    )
 
 
 @lru_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,17 @@ def matrix_in_force(settings: Settings) -> Matrix:
     return load_matrix(settings.matrix_file) if settings.matrix_file else default_matrix()
 
 
+def _warm_up_reports() -> None:
+    from app.reports.heatmap import warm_up_heatmaps
+    from app.reports.pdf import warm_up_pdf
+
+    try:
+        warm_up_heatmaps()
+        warm_up_pdf()
+    except Exception:  # a failed warm-up only costs the first report some time
+        log.exception("report warm-up failed")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the riskreg application for `settings` (default: from the environment)."""
     settings = settings or get_settings()
@@ -34,6 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from app.migrations import upgrade
 
             upgrade(engine)
+        if settings.warm_up_reports:
+            # The first heat map or PDF of a process pays for loading matplotlib and the
+            # font; pay it now, off the request path, so `import app.main` stays fast.
+            threading.Thread(target=_warm_up_reports, name="riskreg-warm-up", daemon=True).start()
         yield
         engine.dispose()
 

@@ -32,7 +32,7 @@ def database_url(request: pytest.FixtureRequest, templates: Templates) -> Iterat
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, migrate_on_start=False, _env_file=None)  # type: ignore[call-arg]
+    return Settings(database_url=database_url, migrate_on_start=False, warm_up_reports=False, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -53,8 +53,11 @@ def make_token(engine: Engine, role: Role, services: list[str] | None = None, na
     """Make a token directly in the database and return it."""
     with transaction(engine) as session:
         _, secret = create_token(
-            session, SYSTEM, name=name or f"{role.value}-{'-'.join(services or ['all'])}",
-            role=role, services=services or [],
+            session,
+            SYSTEM,
+            name=name or f"{role.value}-{'-'.join(services or ['all'])}",
+            role=role,
+            services=services or [],
         )
     return secret
 
