@@ -59,7 +59,7 @@ _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
+class _Column:
     """A table column: its heading, width in mm and alignment (L, C or R)."""
 
     title: str
@@ -68,7 +68,7 @@ class Column:
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
+class _Cell:
     """A table cell with an optional fill colour and bold text."""
 
     text: str
@@ -76,7 +76,7 @@ class Cell:
     bold: bool = False
 
 
-Row = Sequence[str | Cell]
+_Row = Sequence[str | _Cell]
 
 
 def render_register_pdf(report: RegisterReport, heatmap_png: bytes | None = None) -> bytes:
@@ -283,17 +283,17 @@ class _Document(FPDF):
         span = 297 - _MARGIN - table_x
         first = 34.0
         other = min(30.0, (span - first) / len(matrix.impact))
-        columns = [Column("Likelihood / Impact", first)]
-        columns += [Column(f"{lv.label} ({lv.score})", other, "C") for lv in matrix.impact]
-        rows: list[Row] = []
+        columns = [_Column("Likelihood / Impact", first)]
+        columns += [_Column(f"{lv.label} ({lv.score})", other, "C") for lv in matrix.impact]
+        rows: list[_Row] = []
         for lv in reversed(matrix.likelihood):
-            row: list[str | Cell] = [Cell(f"{lv.label} ({lv.score})", bold=True)]
+            row: list[str | _Cell] = [_Cell(f"{lv.label} ({lv.score})", bold=True)]
             for iv in matrix.impact:
                 cell = matrix.cell(lv.score, iv.score)
                 refs = cells.cells.get((lv.score, iv.score), ())
                 shown = ", ".join(refs[:8]) + (f" +{len(refs) - 8} more" if len(refs) > 8 else "")
                 text = f"{len(refs)}\n{cell.band.name} {cell.score}" + (f"\n{shown}" if refs else "")
-                row.append(Cell(text, fill=cell.band.colour))
+                row.append(_Cell(text, fill=cell.band.colour))
             rows.append(row)
         self.grid(columns, rows, x=table_x, caption="Heat map as a table", size=7.5)
         self.set_y(max(self.y, picture_bottom + 4))
@@ -302,26 +302,26 @@ class _Document(FPDF):
         """The register table of one service."""
         self.paragraph("Residual assessment: L likelihood, I impact, score = L \u00d7 I.", size=8)
         columns = [
-            Column("Ref", 16),
-            Column("Risk", 30),
-            Column("Consequence", 32),
-            Column("Control measures", 54),
-            Column("Response", 17),
-            Column("Owner", 22),
-            Column("L", 7, "C"),
-            Column("I", 7, "C"),
-            Column("Score", 11, "C"),
-            Column("Band", 17),
-            Column("Last review", 20),
-            Column("Next review due", 23),
-            Column("Direction", 21),
+            _Column("Ref", 16),
+            _Column("Risk", 30),
+            _Column("Consequence", 32),
+            _Column("Control measures", 54),
+            _Column("Response", 17),
+            _Column("Owner", 22),
+            _Column("L", 7, "C"),
+            _Column("I", 7, "C"),
+            _Column("Score", 11, "C"),
+            _Column("Band", 17),
+            _Column("Last review", 20),
+            _Column("Next review due", 23),
+            _Column("Direction", 21),
         ]
-        rows: list[Row] = []
+        rows: list[_Row] = []
         for r in report.risks:
             a = r.residual
             rows.append(
                 [
-                    Cell(_ref(r), bold=True),
+                    _Cell(_ref(r), bold=True),
                     r.title,
                     r.consequence,
                     _controls(r.controls),
@@ -344,11 +344,11 @@ class _Document(FPDF):
     def summary(self, report: ReviewReport) -> None:
         """Counts of open risks by band per service, with a total row."""
         bands = report.matrix.bands
-        columns = [Column("Service", 70)]
-        columns += [Column(b.name, 24, "R") for b in bands]
-        columns += [Column("Unassessed", 24, "R"), Column("Total", 20, "R")]
+        columns = [_Column("Service", 70)]
+        columns += [_Column(b.name, 24, "R") for b in bands]
+        columns += [_Column("Unassessed", 24, "R"), _Column("Total", 20, "R")]
         header_fills = [None] + [b.colour for b in bands] + [None, None]
-        rows: list[Row] = []
+        rows: list[_Row] = []
         for s in report.summaries:
             counts = [str(s.counts_by_band.get(b.name, 0)) for b in bands]
             rows.append([s.service_name, *counts, str(s.unassessed), str(s.total)])
@@ -356,7 +356,7 @@ class _Document(FPDF):
         totals = [str(sum(s.counts_by_band.get(b.name, 0) for s in report.summaries)) for b in bands]
         unassessed = str(sum(s.unassessed for s in report.summaries))
         total = str(sum(s.total for s in report.summaries))
-        rows.append([Cell(t, fill=_HEAD, bold=True) for t in (total_label, *totals, unassessed, total)])
+        rows.append([_Cell(t, fill=_HEAD, bold=True) for t in (total_label, *totals, unassessed, total)])
         self.grid(
             columns,
             rows,
@@ -372,18 +372,18 @@ class _Document(FPDF):
             self.paragraph("None.")
             return
         columns = [
-            Column("Ref", 18),
-            Column("Service", 40),
-            Column("Risk", 109),
-            Column("Previous score", 18, "C"),
-            Column("Previous band", 24),
-            Column("Current score", 18, "C"),
-            Column("Current band", 24),
-            Column("Direction", 26),
+            _Column("Ref", 18),
+            _Column("Service", 40),
+            _Column("Risk", 109),
+            _Column("Previous score", 18, "C"),
+            _Column("Previous band", 24),
+            _Column("Current score", 18, "C"),
+            _Column("Current band", 24),
+            _Column("Direction", 26),
         ]
-        rows: list[Row] = [
+        rows: list[_Row] = [
             [
-                Cell(_ref(m.risk), bold=True),
+                _Cell(_ref(m.risk), bold=True),
                 m.risk.service_name,
                 m.risk.title,
                 _DASH if m.previous_score is None else str(m.previous_score),
@@ -399,20 +399,20 @@ class _Document(FPDF):
     def high_risks(self, matrix: Matrix, risks: list[RiskRow]) -> None:
         """The worst risks with their controls and response."""
         columns = [
-            Column("Ref", 16),
-            Column("Service", 28),
-            Column("Risk", 34),
-            Column("Consequence", 42),
-            Column("Control measures", 62),
-            Column("Response", 17),
-            Column("Owner", 24),
-            Column("Score", 11, "C"),
-            Column("Band", 17),
-            Column("Direction", 26),
+            _Column("Ref", 16),
+            _Column("Service", 28),
+            _Column("Risk", 34),
+            _Column("Consequence", 42),
+            _Column("Control measures", 62),
+            _Column("Response", 17),
+            _Column("Owner", 24),
+            _Column("Score", 11, "C"),
+            _Column("Band", 17),
+            _Column("Direction", 26),
         ]
-        rows: list[Row] = [
+        rows: list[_Row] = [
             [
-                Cell(_ref(r), bold=True),
+                _Cell(_ref(r), bold=True),
                 r.service_name,
                 r.title,
                 r.consequence,
@@ -430,18 +430,18 @@ class _Document(FPDF):
     def not_reviewed(self, matrix: Matrix, risks: list[RiskRow]) -> None:
         """Open risks with no review in the period."""
         columns = [
-            Column("Ref", 16),
-            Column("Service", 40),
-            Column("Risk", 90),
-            Column("Owner", 45),
-            Column("Score", 12, "C"),
-            Column("Band", 20),
-            Column("Last review", 24),
-            Column("Next review due", 30),
+            _Column("Ref", 16),
+            _Column("Service", 40),
+            _Column("Risk", 90),
+            _Column("Owner", 45),
+            _Column("Score", 12, "C"),
+            _Column("Band", 20),
+            _Column("Last review", 24),
+            _Column("Next review due", 30),
         ]
-        rows: list[Row] = [
+        rows: list[_Row] = [
             [
-                Cell(_ref(r), bold=True),
+                _Cell(_ref(r), bold=True),
                 r.service_name,
                 r.title,
                 r.owner,
@@ -457,8 +457,8 @@ class _Document(FPDF):
     # -- the table writer ------------------------------------------------------------
     def grid(
         self,
-        columns: list[Column],
-        rows: list[Row],
+        columns: list[_Column],
+        rows: list[_Row],
         *,
         x: float = _MARGIN,
         caption: str | None = None,
@@ -470,7 +470,7 @@ class _Document(FPDF):
         fills = header_fills or [None] * len(columns)
         header = self._lay_out(
             columns,
-            [Cell(c.title, fill=f or _HEAD, bold=True) for c, f in zip(columns, fills, strict=True)],
+            [_Cell(c.title, fill=f or _HEAD, bold=True) for c, f in zip(columns, fills, strict=True)],
             size,
         )
         header_lines = max(len(lines) for _, lines in header)
@@ -485,7 +485,7 @@ class _Document(FPDF):
             self.add_page()
         self._draw_row(columns, header, x, 0, header_lines, line_h, size)
         for row in rows:
-            laid = self._lay_out(columns, [c if isinstance(c, Cell) else Cell(c) for c in row], size)
+            laid = self._lay_out(columns, [c if isinstance(c, _Cell) else _Cell(c) for c in row], size)
             total = max(1, *(len(lines) for _, lines in laid))
             done = 0
             while done < total:
@@ -502,8 +502,8 @@ class _Document(FPDF):
         self.set_y(self.y + 4)
 
     def _lay_out(
-        self, columns: list[Column], cells: list[Cell], size: float
-    ) -> list[tuple[Cell, list[tuple[float, str]]]]:
+        self, columns: list[_Column], cells: list[_Cell], size: float
+    ) -> list[tuple[_Cell, list[tuple[float, str]]]]:
         laid = []
         for col, cell in zip(columns, cells, strict=True):
             key = (cell.text, col.width, cell.bold, size)
@@ -516,8 +516,8 @@ class _Document(FPDF):
 
     def _draw_row(
         self,
-        columns: list[Column],
-        laid: list[tuple[Cell, list[tuple[float, str]]]],
+        columns: list[_Column],
+        laid: list[tuple[_Cell, list[tuple[float, str]]]],
         x: float,
         start: int,
         count: int,
@@ -578,7 +578,7 @@ class _Document(FPDF):
         self._out("\n".join(ops))
         self.set_y(top + height)
 
-    def _column_lefts(self, columns: list[Column], x: float) -> list[tuple[float, str, str]]:
+    def _column_lefts(self, columns: list[_Column], x: float) -> list[tuple[float, str, str]]:
         """Left edge of each column, with its x and width already written as PDF numbers."""
         key = (tuple(c.width for c in columns), x)
         lefts = self._lefts.get(key)
@@ -741,14 +741,14 @@ def _controls(controls: tuple[str, ...]) -> str:
     return "\n".join(f"• {c}" for c in controls) if controls else "None recorded"
 
 
-def _band(matrix: Matrix, band: str | None, empty: str = "Not assessed") -> Cell:
+def _band(matrix: Matrix, band: str | None, empty: str = "Not assessed") -> _Cell:
     if not band:
-        return Cell(empty)
-    return Cell(band, fill=matrix.band(band).colour, bold=True)
+        return _Cell(empty)
+    return _Cell(band, fill=matrix.band(band).colour, bold=True)
 
 
-def _due(r: RiskRow) -> Cell:
+def _due(r: RiskRow) -> _Cell:
     due = format_day(r.next_review_due)
     if r.overdue:
-        return Cell(f"Overdue\n{due}".strip(), bold=True)
-    return Cell(due)
+        return _Cell(f"Overdue\n{due}".strip(), bold=True)
+    return _Cell(due)

@@ -1,0 +1,1 @@
+"""Reliability and security: fuzzing, concurrency, crash safety, hostile input, migrations."""
