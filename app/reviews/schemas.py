@@ -22,7 +22,7 @@ from app.fields import (
 
 
 class ReviewCreate(StrictModel):
-    """A review of one risk. Omitted response and controls carry over from the risk."""
+    """A review of one risk. Omitted inherent, target, response and controls carry over from the risk."""
 
     reviewed_on: Day | None = Field(default=None, description="default today; never in the future")
     reviewer: ShortText | None = Field(default=None, description="default: the token's name")

@@ -104,16 +104,19 @@ def append_review(
         next_review_due=body.next_review_due or add_months(reviewed_on, interval_months),
         created_by=actor.name,
     )
-    for prefix, value in (("residual", residual), ("inherent", inherent), ("target", target)):
-        for name, column_value in _columns(prefix, value).items():
-            setattr(review, name, column_value)
+    # Inherent and target are re-assessed only when given: an omitted one carries over
+    # from the risk's current assessment, as response and controls do.
+    columns = _columns("residual", residual)
+    for prefix, value in (("inherent", inherent), ("target", target)):
+        given = _columns(prefix, value)
+        columns |= given if value is not None else {name: getattr(risk, name) for name in given}
+    for name, column_value in columns.items():
+        setattr(review, name, column_value)
+        setattr(risk, name, column_value)
     if latest is not None:
         latest.superseded_on = reviewed_on
         session.add(latest)
     session.add(review)
-    for prefix, value in (("residual", residual), ("inherent", inherent), ("target", target)):
-        for name, column_value in _columns(prefix, value).items():
-            setattr(risk, name, column_value)
     risk.response = review.response
     risk.last_reviewed_on = reviewed_on
     risk.next_review_due = review.next_review_due

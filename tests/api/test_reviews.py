@@ -332,3 +332,21 @@ def test_empty_service_review_is_422(cp: TestClient) -> None:
 def test_service_review_of_an_unknown_service_is_404(cp: TestClient) -> None:
     response = cp.post("/api/v1/services/ZZ/reviews", json={"reviews": [entry("ZZ01", 1, 1)]})
     assert response.status_code == 404
+
+
+def test_inherent_and_target_carry_over_when_a_review_omits_them(client: TestClient) -> None:
+    make_service(client)
+    risk = make_risk(
+        client,
+        residual=(3, 3),
+        inherent={"likelihood": 4, "impact": 4},
+        target={"likelihood": 1, "impact": 2},
+    )
+    review(client, risk["id"], (2, 2))
+    after = client.get(f"/api/v1/risks/{risk['id']}").json()
+    assert after["inherent"] == {"likelihood": 4, "impact": 4, "score": 16, "band": "Very High"}
+    assert after["target"] == {"likelihood": 1, "impact": 2, "score": 2, "band": "Low"}
+    history = client.get(f"/api/v1/risks/{risk['id']}/reviews").json()
+    assert history[0]["inherent"]["score"] == 16
+    inherent_list = client.get("/api/v1/risks", params={"basis": "inherent", "band": "Very High"}).json()
+    assert [r["ref"] for r in inherent_list["items"]] == ["CP01"]
