@@ -22,6 +22,8 @@ class Risk(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("service_id", "ref", name="uq_risk_service_ref"),
         Index("ix_risk_status_residual_score", "status", "residual_score"),
+        # the audit list: open risks of some bands, and their count (index-only)
+        Index("ix_risk_status_band_score", "status", "residual_band", "residual_score"),
         Index("ix_risk_status_inherent_score", "status", "inherent_score"),
         Index("ix_risk_status_next_review_due", "status", "next_review_due"),
     )

@@ -26,6 +26,7 @@ from app.reports.rows import (
     ServiceSummary,
 )
 from app.risks.repository import RiskFilter, RiskRowOut, search
+from app.risks.repository import cells as risk_cells
 from app.scoring import Matrix
 from app.services import repository as services
 
@@ -75,12 +76,11 @@ def heatmap(
     session: Session, service_codes: Sequence[str] | None, basis: str, *, as_of: date | None = None
 ) -> HeatmapCells:
     """Refs of the open risks in each cell, for one service, several, or (None) every service."""
-    rows = _rows(session, service_codes, as_of, "open", basis=basis)
+    flt = RiskFilter(services=service_codes, status="open", as_of=as_of, basis=basis, sort=ORDER)
     cells: dict[tuple[int, int], list[str]] = {}
-    for r in rows:
-        value = r.inherent if basis == "inherent" else r.residual
-        if value is not None:
-            cells.setdefault((value[0], value[1]), []).append(r.risk.ref)
+    # only (likelihood, impact, ref) per risk: whole rows cost ~4 ms per service, seconds per council
+    for likelihood, impact, ref in risk_cells(session, flt, today=as_of or date.max):
+        cells.setdefault((likelihood, impact), []).append(ref)
     return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
 
 

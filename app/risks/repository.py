@@ -113,19 +113,47 @@ def search(
     session: Session, flt: RiskFilter, *, today: date, offset: int = 0, limit: int | None = None
 ) -> tuple[list[RiskRowOut], int]:
     """The risks matching `flt`, sorted, from `offset` (at most `limit`), and the total count."""
-    query, cols = _base_query(flt, today)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    query, cols, count_query, ids_query = _base_query(flt, today)
+    total = session.execute(count_query).scalar_one()
     order = [_sort_column(cols, name, desc) for name, desc in flt.sort] + [col(Risk.id).asc()]
     page_query = query.order_by(*order).offset(offset)
     if limit is not None:
-        page_query = page_query.limit(limit)
+        # Deferred join: sort and cut the page on narrow (sort key, id) records, then read
+        # the page's full rows by id. Sorting whole rows cost ~75 ms at 100,000 risks.
+        page_ids = ids_query.order_by(*order).offset(offset).limit(limit)
+        page_query = query.where(col(Risk.id).in_(page_ids.scalar_subquery())).order_by(*order)
     rows = session.execute(page_query).all()
     controls = {} if flt.as_of else controls_of(session, [r[0].id for r in rows])
     return [_row_out(r, controls, flt.as_of) for r in rows], int(total)
 
 
-def _base_query(flt: RiskFilter, today: date) -> tuple[Select[Any], dict[str, Any]]:
+def cells(session: Session, flt: RiskFilter, *, today: date) -> list[tuple[int, int, str]]:
+    """(likelihood, impact, ref) of each assessed risk matching `flt`, in `search` order.
+
+    What the heat map needs, without loading whole risks and their control measures
+    (`search` with no limit reads every row of the register as entities).
+    """
+    query, cols, _, _ = _base_query(flt, today)
+    order = [_sort_column(cols, name, desc) for name, desc in flt.sort] + [col(Risk.id).asc()]
+    narrow = query.with_only_columns(cols["likelihood"], cols["impact"], col(Risk.ref)).order_by(*order)
+    return [
+        (likelihood, impact, ref)
+        for likelihood, impact, ref in session.execute(narrow.where(cols["score"].is_not(None))).all()
+    ]
+
+
+def _base_query(flt: RiskFilter, today: date) -> tuple[Select[Any], dict[str, Any], Select[Any], Select[Any]]:
+    """The rows query, its sortable columns, the query counting its rows, and the risk ids query.
+
+    The count never joins `service` (a risk's service_id is a non-null foreign key, and the
+    service filter is a subquery on the codes), so on the current register it is a count
+    over the index on (status, residual_band, ...) instead of one service lookup per risk.
+    """
     conditions: list[ColumnElement[bool]] = []
+    count_query: Any = select(func.count()).select_from(Risk)
+    ids_query: Any = select(col(Risk.id)).select_from(Risk)
+    if any(name == "service" for name, _ in flt.sort):
+        ids_query = ids_query.join(Service, col(Service.id) == col(Risk.service_id))
     if flt.as_of is None:
         src: Any = Risk
         status_expr: Any = col(Risk.status)
@@ -143,18 +171,18 @@ def _base_query(flt: RiskFilter, today: date) -> tuple[Select[Any], dict[str, An
         closed_on = col(Risk.closed_on)
         closed_by_then = and_(closed_on.is_not(None), closed_on <= day)
         status_expr = None
+        in_force = and_(
+            src.risk_id == Risk.id,
+            src.reviewed_on <= day,
+            or_(src.superseded_on.is_(None), src.superseded_on > day),
+        )
         query = (
             select(Risk, Service.code, Service.name, src)
             .join(Service, col(Service.id) == col(Risk.service_id))
-            .outerjoin(
-                src,
-                and_(
-                    src.risk_id == Risk.id,
-                    src.reviewed_on <= day,
-                    or_(src.superseded_on.is_(None), src.superseded_on > day),
-                ),
-            )
+            .outerjoin(src, in_force)
         )
+        count_query = count_query.outerjoin(src, in_force)
+        ids_query = ids_query.outerjoin(src, in_force)
         conditions.append(col(Risk.opened_on) <= day)
         if flt.status == "open":
             conditions.append(~closed_by_then)
@@ -176,7 +204,11 @@ def _base_query(flt: RiskFilter, today: date) -> tuple[Select[Any], dict[str, An
         "id": col(Risk.id),
     }
     if flt.services is not None:
-        conditions.append(col(Service.code).in_(list(flt.services)) if flt.services else false())
+        conditions.append(
+            col(Risk.service_id).in_(select(Service.id).where(col(Service.code).in_(list(flt.services))))
+            if flt.services
+            else false()
+        )
     if flt.bands:
         conditions.append(cols["band"].in_(list(flt.bands)))
     if flt.min_score is not None:
@@ -197,7 +229,7 @@ def _base_query(flt: RiskFilter, today: date) -> tuple[Select[Any], dict[str, An
                 func.lower(Risk.title).like(pattern, escape="\\"),
             )
         )
-    return query.where(*conditions), cols
+    return query.where(*conditions), cols, count_query.where(*conditions), ids_query.where(*conditions)
 
 
 def _sort_column(cols: dict[str, Any], name: str, desc: bool) -> Any:

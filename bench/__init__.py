@@ -1,0 +1,1 @@
+"""riskreg benchmarks: `python -m bench` (see bench/README.md)."""

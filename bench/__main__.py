@@ -1,0 +1,562 @@
+"""riskreg benchmark: `python -m bench [--quick] [--postgres URL] [--budget SECONDS]`.
+
+Builds (or reuses) the data sets, starts the real server and a bare FastAPI floor with
+uvicorn on 127.0.0.1, runs a sequential httpx client with fixed request counts under a
+global time budget, and prints median, p99, ratio to the floor and met/missed per target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench import data
+from bench.server import ROOT, serve
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".data" / "run"
+RESULTS = HERE / "results"
+HIGH = [("band", "High"), ("band", "Very High"), ("page_size", "50"), ("sort", "-score")]
+
+
+@dataclass
+class Result:
+    name: str
+    samples: list[float]  # milliseconds
+    target: str = ""
+    check: Callable[[Result], bool | None] | None = None
+    ratio: float | None = None  # floor median / this median (1.0 = as fast as the floor)
+    note: str = ""
+    planned: int = 0
+    extra: list[tuple[str, bool]] = field(default_factory=list)  # further (label, met) verdicts
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples) if self.samples else float("nan")
+
+    @property
+    def p99(self) -> float:
+        if not self.samples:
+            return float("nan")
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered) + 0.5) - 1))]
+
+
+@dataclass
+class Run:
+    quick: bool
+    deadline: float
+    results: list[Result] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def n(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+    def add(self, result: Result) -> Result:
+        self.results.append(result)
+        shown = f"{result.median:9.2f} ms median, p99 {result.p99:9.2f} ms, n={len(result.samples)}"
+        print(f"  {result.name:<48} {shown}", flush=True)
+        return result
+
+    def measure(
+        self, name: str, count: int, call: Callable[[int], httpx.Response], *, warmup: int = 2, **kw: object
+    ) -> Result:
+        for i in range(warmup):
+            _ok(call(-1 - i))
+        samples = []
+        for i in range(count):
+            if time.monotonic() > self.deadline:
+                kw["note"] = f"time budget hit after {len(samples)}/{count}"
+                break
+            started = time.perf_counter()
+            response = call(i)
+            elapsed = time.perf_counter() - started
+            _ok(response)
+            samples.append(elapsed * 1000)
+        return self.add(Result(name, samples, planned=count, **kw))  # type: ignore[arg-type]
+
+
+def _ok(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:300]}"
+        )
+
+
+def below(limit: float) -> Callable[[Result], bool]:
+    return lambda r: r.median < limit
+
+
+def at_most(limit: float) -> Callable[[Result], bool]:
+    return lambda r: r.median <= limit
+
+
+def ratio_at_least(limit: float) -> Callable[[Result], bool | None]:
+    return lambda r: None if r.ratio is None else r.ratio >= limit
+
+
+# ---------------------------------------------------------------------------------------------
+# workloads
+
+
+def _import_times(run: Run, module: str) -> tuple[list[float], list[bool]]:
+    code = (
+        f"import sys, time; t = time.perf_counter(); import {module}; "
+        "print(time.perf_counter() - t, 'matplotlib' in sys.modules)"
+    )
+    samples, loaded = [], []
+    for _ in range(run.n(9, 3)):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+        ).stdout.split()
+        samples.append(float(out[0]) * 1000)
+        loaded.append(out[1] == "True")
+    return samples, loaded
+
+
+def startup(run: Run) -> None:
+    floor, _ = _import_times(run, "fastapi, sqlmodel, pydantic_settings, uvicorn")
+    run.add(Result("floor: import fastapi, sqlmodel, pydantic_settings, uvicorn", floor))
+    samples, loaded = _import_times(run, "app.main")
+    assert not any(loaded), "matplotlib is imported by `import app.main`"
+    result = Result(
+        "import app.main (fresh process)",
+        samples,
+        "< 600 ms",
+        below(600),
+        note="matplotlib not in sys.modules: OK",
+    )
+    result.ratio = statistics.median(floor) / result.median
+    run.add(result)
+
+
+def floors(run: Run, url: str, label: str) -> tuple[Result, Result]:
+    n_ins, n_list = run.n(400, 80), run.n(400, 80)
+    env = {"BENCH_FLOOR_URL": url}
+    with (
+        serve(
+            "bench.floor_app:create_app",
+            env,
+            max_requests=n_ins + n_list + 50,
+            lifetime=600,
+            log=WORK / "floor.log",
+        ) as base,
+        httpx.Client(base_url=base) as client,
+    ):
+        body = {
+            "ref": "X",
+            "title": "Floor insert: failure of a key supplier",
+            "consequence": "loss",
+            "owner": "Head of Service",
+            "response": "treat",
+            "opened_on": "2025-01-01",
+            "likelihood": 3,
+            "impact": 2,
+            "notes": "a note",
+        }
+        ins = run.measure(
+            f"[{label}] floor: insert one row (POST)", n_ins, lambda i: client.post("/rows", json=body)
+        )
+        lst = run.measure(
+            f"[{label}] floor: select 50 rows (GET)",
+            n_list,
+            lambda i: client.get("/rows", params={"limit": 50}),
+        )
+    return ins, lst
+
+
+def open_risks(url: str) -> list[tuple[int, str, str]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT risk.id, service.code, risk.ref FROM risk JOIN service ON service.id = risk.service_id "
+                    "WHERE risk.status = 'open' ORDER BY risk.id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def writes(run: Run, client: httpx.Client, url: str, label: str, floor_insert: Result) -> None:
+    risks = open_risks(url)
+    today = date.today().isoformat()
+
+    def review(i: int) -> httpx.Response:
+        rid = risks[i % len(risks)][0]
+        body = {
+            "reviewed_on": today,
+            "reviewer": "bench",
+            "notes": "bench review",
+            "residual": {"likelihood": i % 4 + 1, "impact": (i // 4) % 4 + 1},
+        }
+        return client.post(f"/api/v1/risks/{rid}/reviews", json=body)
+
+    single = run.measure(
+        f"[{label}] review POST, one risk",
+        run.n(300, 60),
+        review,
+        target=">= 0.8 x insert floor",
+        check=ratio_at_least(0.8),
+    )
+    single.ratio = floor_insert.median / single.median
+    by_service: dict[str, list[str]] = {}
+    for _, code, ref in risks:
+        by_service.setdefault(code, []).append(ref)
+    full = sorted(code for code, refs in by_service.items() if len(refs) >= 20)
+
+    def service_review(i: int) -> httpx.Response:
+        code = full[i % len(full)]
+        items = [
+            {"ref": ref, "residual": {"likelihood": (i + k) % 4 + 1, "impact": (i + 2 * k) % 4 + 1}}
+            for k, ref in enumerate(by_service[code][:20])
+        ]
+        body = {"reviewed_on": today, "reviewer": "bench", "reviews": items}
+        return client.post(f"/api/v1/services/{code}/reviews", json=body)
+
+    run.measure(
+        f"[{label}] service review POST, 20 risks",
+        run.n(60, 10),
+        service_review,
+        target="< 25 ms",
+        check=below(25),
+    )
+
+
+def lists(
+    run: Run, client: httpx.Client, label: str, size: str, floor_list: Result, as_of: date
+) -> tuple[Result, Result]:
+    pages = 4
+    now = run.measure(
+        f"[{label}] audit list High+VH p.1-{pages}, {size}",
+        run.n(200, 40),
+        lambda i: client.get("/api/v1/risks", params=[*HIGH, ("page", str(i % pages + 1))]),
+        target=">= 0.7 x 50-row floor",
+        check=ratio_at_least(0.7),
+    )
+    now.ratio = floor_list.median / now.median
+    past = run.measure(
+        f"[{label}] audit list High+VH as_of {as_of}, {size}",
+        run.n(30, 10),
+        lambda i: client.get(
+            "/api/v1/risks", params=[*HIGH, ("page", str(i % pages + 1)), ("as_of", as_of.isoformat())]
+        ),
+        warmup=1,
+    )
+    past.ratio = floor_list.median / past.median
+    return now, past
+
+
+def reports_http(run: Run, client: httpx.Client, label: str, services: list[str]) -> None:
+    rep = "/api/v1/reports"
+    _ok(client.get(f"{rep}/heatmap", params={"format": "png"}))  # waits for the warm-up to finish
+    run.measure(
+        f"[{label}] heat map PNG, first (uncached), 1 service",
+        min(len(services), run.n(30, 8)),
+        lambda i: client.get(f"{rep}/heatmap", params={"service": services[i], "format": "png"}),
+        warmup=0,
+        target="<= 70 ms",
+        check=at_most(70),
+    )
+    run.measure(
+        f"[{label}] heat map PNG, repeated",
+        run.n(200, 40),
+        lambda i: client.get(f"{rep}/heatmap", params={"service": services[0], "format": "png"}),
+        target="<= 2 ms",
+        check=at_most(2),
+    )
+    targets = {
+        "html": ("< 30 ms", below(30)),
+        "xlsx": ("< 100 ms", below(100)),
+        "pdf": ("< 300 ms", below(300)),
+        "csv": ("", None),
+    }
+    for fmt, (target, check) in targets.items():
+        run.measure(
+            f"[{label}] register {fmt.upper()}, 1 service (20 risks)",
+            run.n(40, 8),
+            lambda i, fmt=fmt: client.get(f"{rep}/register", params={"service": services[0], "format": fmt}),
+            warmup=1,
+            target=target,
+            check=check,
+        )
+
+
+def six_monthly(run: Run, client: httpx.Client, label: str, size: str, risks: int) -> None:
+    limit = 2000 if risks <= 600 else 3000
+    for fmt in ("pdf", "xlsx"):
+        run.measure(
+            f"[{label}] six-monthly {fmt.upper()}, {size}",
+            run.n(5, 2),
+            lambda i, fmt=fmt: client.get(
+                "/api/v1/reports/six-monthly", params={"period": "last", "format": fmt}
+            ),
+            warmup=1,
+            target=f"< {limit / 1000:g} s" if fmt == "pdf" else "",
+            check=below(limit) if fmt == "pdf" else None,
+        )
+
+
+@contextlib.contextmanager
+def riskreg(built: data.Built, requests: int, lifetime: float = 900) -> Iterator[httpx.Client]:
+    env = {"RISKREG_DATABASE_URL": built.url}
+    with (
+        serve(
+            "app.main:create_app", env, max_requests=requests, lifetime=lifetime, log=WORK / "riskreg.log"
+        ) as base,
+        httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {built.token}"}, timeout=120
+        ) as client,
+    ):
+        yield client
+
+
+def in_process(run: Run, built: data.Built, label: str) -> None:
+    """The report documents timed in-process (no HTTP), for comparison."""
+    from sqlmodel import Session
+
+    from app.clock import today
+    from app.config import Settings
+    from app.db import make_engine
+    from app.reports.documents import heatmap_document, register_document, review_document
+    from app.reports.periods import parse_period
+    from app.scoring import default_matrix
+
+    engine = make_engine(Settings(database_url=built.url))
+    matrix, day = default_matrix(), today()
+    period = parse_period("last", today=day)
+    code = data.service_code(1)
+    calls: list[tuple[str, Callable[[Session], object], int]] = [
+        (
+            "heat map PNG (repeated)",
+            lambda s: heatmap_document(
+                s,
+                matrix,
+                service_codes=[code],
+                scope=code,
+                basis="residual",
+                fmt="png",
+                as_of=None,
+                today=day,
+            ),
+            20,
+        ),
+        *[
+            (
+                f"register {fmt.upper()}",
+                lambda s, fmt=fmt: register_document(s, matrix, code, fmt=fmt, today=day),
+                10,
+            )
+            for fmt in ("html", "pdf", "xlsx", "csv")
+        ],
+        *[
+            (f"six-monthly {fmt.upper()}", lambda s, fmt=fmt: review_document(s, matrix, period, fmt=fmt), 2)
+            for fmt in ("pdf", "xlsx")
+        ],
+    ]
+    try:
+        for name, call, count in calls:
+            with Session(engine) as session:
+                call(session)
+                samples = []
+                for _ in range(run.n(count, max(1, count // 4))):
+                    started = time.perf_counter()
+                    call(session)
+                    samples.append((time.perf_counter() - started) * 1000)
+            run.add(
+                Result(
+                    f"[{label}] in-process {name}, {built.spec.name} data set",
+                    samples,
+                    note="no HTTP",
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def sqlite_suite(run: Run, sizes: list[str]) -> None:
+    day = date.today()
+    as_of = day - timedelta(days=365)
+    print("SQLite", flush=True)
+    startup(run)
+    floor_ins, floor_list = floors(run, f"sqlite:///{WORK / 'floor.sqlite3'}", "sqlite")
+    built = {}
+    for name in sizes:
+        b = data.sqlite_dataset(name, _today(), work=WORK)
+        built[name] = b
+        run.notes.append(
+            f"data set {name} ({b.spec.risks:,} risks, "
+            f"{b.spec.risks * b.spec.reviews_per_risk:,} reviews): "
+            + (f"built in {b.seconds:.1f} s" if b.seconds else "from the cache")
+        )
+        print(f" {run.notes[-1]}", flush=True)
+    if "council" in built:
+        with riskreg(built["council"], 5_000) as client:
+            writes(run, client, built["council"].url, "sqlite", floor_ins)
+            reports_http(run, client, "sqlite", [data.service_code(i + 1) for i in range(30)])
+            six_monthly(run, client, "sqlite", "30 services x 20 risks", 600)
+    lists_by_size = {}
+    for size in ("2k", "100k"):
+        if size in built:
+            with riskreg(built[size], 2_000) as client:
+                lists_by_size[size] = lists(run, client, "sqlite", size, floor_list, as_of)
+                if size == "2k":
+                    six_monthly(run, client, "sqlite", "2,000 risks", 2000)
+    _scaling(run, lists_by_size, "sqlite")
+    if not run.quick:
+        for name in ("council", "2k"):
+            if name in built:
+                in_process(run, data.sqlite_dataset(name, _today(), work=WORK), "sqlite")
+
+
+def _scaling(run: Run, lists_by_size: dict[str, tuple[Result, Result]], label: str) -> None:
+    if "100k" not in lists_by_size:
+        return
+    now, past = lists_by_size["100k"]
+    past.target, past.check = "< 150 ms", below(150)
+    if "2k" in lists_by_size:
+        small = lists_by_size["2k"][0].median
+        now.note = f"{now.median / small:.2f} x the 2k median"
+        now.target = ">= 0.7 x floor; <= 1.2 x 2k"
+        now.extra.append(("<= 1.2 x 2k", now.median <= 1.2 * small))
+
+
+def postgres_suite(run: Run, admin_url: str, sizes: list[str]) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    if url.get_driver_name() in ("", "psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    bench_url = url.set(database="riskreg_bench").render_as_string(hide_password=False)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    day = date.today()
+    as_of = day - timedelta(days=365)
+
+    def fresh() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("DROP DATABASE IF EXISTS riskreg_bench WITH (FORCE)")
+            conn.exec_driver_sql("CREATE DATABASE riskreg_bench")
+
+    print("PostgreSQL", flush=True)
+    try:
+        fresh()
+        floor_ins, floor_list = floors(run, bench_url, "pg")
+        lists_by_size = {}
+        for name in sizes:
+            fresh()
+            b = data.postgres_dataset(bench_url, name, _today())
+            run.notes.append(f"PostgreSQL data set {name}: built in {b.seconds:.1f} s")
+            print(f" {run.notes[-1]}", flush=True)
+            with riskreg(b, 5_000) as client:
+                if name == "council":
+                    writes(run, client, bench_url, "pg", floor_ins)
+                else:
+                    lists_by_size[name] = lists(run, client, "pg", name, floor_list, as_of)
+        _scaling(run, lists_by_size, "pg")
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("DROP DATABASE IF EXISTS riskreg_bench WITH (FORCE)")
+        admin.dispose()
+
+
+def _today() -> date:
+    from app.clock import today
+
+    return today()
+
+
+def table(run: Run) -> str:
+    lines = [
+        "| workload | n | median ms | p99 ms | floor/median | target | met |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in run.results:
+        met = r.check(r) if r.check and r.samples else None
+        verdict = "" if r.check is None else ("met" if met else "MISSED" if met is False else "n/a")
+        for what, ok in r.extra:
+            verdict += f"; {what}: {'met' if ok else 'MISSED'}"
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        name = r.name + (f" ({r.note})" if r.note else "")
+        lines.append(
+            f"| {name} | {len(r.samples)} | {r.median:.2f} | {r.p99:.2f} | {ratio} | {r.target} | {verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small counts, no 100k data set")
+    parser.add_argument("--postgres", metavar="URL", help="also run the API workloads on this server")
+    parser.add_argument("--budget", type=float, help="global time budget in seconds")
+    parser.add_argument("--sizes", help="comma-separated data sets (council,2k,100k)")
+    parser.add_argument(
+        "--pg-sizes", default="council,2k", help="PostgreSQL data sets (add 100k for the large one)"
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="only the PostgreSQL workloads")
+    args = parser.parse_args(argv)
+    sizes = (
+        args.sizes.split(",")
+        if args.sizes
+        else (["council", "2k"] if args.quick else ["council", "2k", "100k"])
+    )
+    budget = args.budget or (300 if args.quick else 1500)
+    run = Run(quick=args.quick, deadline=time.monotonic() + budget)
+    started = time.monotonic()
+    load_before = os.getloadavg()
+    WORK.mkdir(parents=True, exist_ok=True)
+    if not args.no_sqlite:
+        sqlite_suite(run, sizes)
+    if args.postgres:
+        pg_sizes = args.pg_sizes.split(",")
+        postgres_suite(run, args.postgres, pg_sizes)
+    report = table(run)
+    load = " / ".join(f"{x:.1f}" for x in load_before + os.getloadavg())
+    run.notes.append(f"load average (1/5/15 min) at start / end: {load} on {os.cpu_count()} cores")
+    notes = "\n".join(f"- {n}" for n in run.notes)
+    total = f"- total run time {time.monotonic() - started:.0f} s ({'quick' if run.quick else 'full'} run)"
+    text = f"{report}\n\n{notes}\n{total}\n"
+    print("\n" + text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "last.md").write_text(text)
+    (RESULTS / "last.json").write_text(
+        json.dumps(
+            [
+                {
+                    "name": r.name,
+                    "n": len(r.samples),
+                    "median_ms": r.median,
+                    "p99_ms": r.p99,
+                    "ratio": r.ratio,
+                    "target": r.target,
+                    "met": r.check(r) if r.check and r.samples else None,
+                }
+                for r in run.results
+            ],
+            indent=1,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

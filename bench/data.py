@@ -1,0 +1,273 @@
+"""Build the benchmark data sets fast: SQLAlchemy Core batches into a migrated database.
+
+Every risk's current assessment equals its latest review; reviews are chained
+(superseded_on = the next review's date, previous_score and direction consistent).
+SQLite data sets are cached under bench/.data/ keyed by size.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+DATA_DIR = Path(__file__).resolve().parent / ".data"
+FORMAT_VERSION = 1
+RESPONSES = ("tolerate", "treat", "terminate", "transfer")
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A data set: services x risks each, reviews per risk over `years` years."""
+
+    name: str
+    services: int
+    risks_per_service: int
+    reviews_per_risk: int
+    years: int
+
+    @property
+    def risks(self) -> int:
+        return self.services * self.risks_per_service
+
+
+SPECS = {
+    "council": Spec("council", 30, 20, 4, 2),  # one council: 600 risks
+    "2k": Spec("2k", 100, 20, 4, 2),  # 2,000 risks
+    "100k": Spec("100k", 1_000, 100, 10, 5),  # 100,000 risks, 1,000,000 reviews
+}
+
+
+@dataclass(frozen=True)
+class Built:
+    url: str
+    token: str
+    seconds: float  # 0 when taken from the cache
+    spec: Spec
+
+
+def service_code(i: int) -> str:
+    return f"S{i:04d}"
+
+
+def _rows(spec: Spec, today: date, seed: int = 6):
+    """Yield (services, risks, controls, reviews) batches of about BATCH risks."""
+    from app.clock import add_months
+    from app.scoring import default_matrix
+
+    matrix = default_matrix()
+    cells = {(li, im): matrix.assess(li, im) for li in range(1, 5) for im in range(1, 5)}
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    who = "bench"
+    services = [
+        {
+            "id": s + 1,
+            "code": service_code(s + 1),
+            "name": f"Service {s + 1}",
+            "created_at": now,
+            "created_by": who,
+            "updated_at": now,
+            "updated_by": who,
+        }
+        for s in range(spec.services)
+    ]
+    span = spec.years * 365
+    gap = max(30, (span - 200) // max(1, spec.reviews_per_risk - 1))
+    risk_id = review_id = control_id = 0
+    risks: list[dict] = []
+    controls: list[dict] = []
+    reviews: list[dict] = []
+    first = True
+    for s in range(spec.services):
+        for r in range(spec.risks_per_service):
+            risk_id += 1
+            controls_text = [f"Control {risk_id}.1: policy and training", f"Control {risk_id}.2: monitoring"]
+            for pos, text in enumerate(controls_text):
+                control_id += 1
+                controls.append({"id": control_id, "risk_id": risk_id, "position": pos, "text": text})
+            day = today - timedelta(days=span - rng.randrange(0, 150))
+            previous = None
+            history = []
+            for k in range(spec.reviews_per_risk):
+                li, im = rng.randint(1, 4), rng.randint(1, 4)
+                res = cells[(li, im)]
+                inh = cells[(min(4, li + 1), im)]
+                score = res.score
+                review_id += 1
+                history.append(
+                    {
+                        "id": review_id,
+                        "risk_id": risk_id,
+                        "reviewed_on": day,
+                        "superseded_on": None,
+                        "reviewer": "Service manager",
+                        "response": RESPONSES[(risk_id + k) % 4],
+                        "controls": controls_text,
+                        "notes": f"review {k + 1}",
+                        "residual_likelihood": li,
+                        "residual_impact": im,
+                        "residual_score": score,
+                        "residual_band": res.band.name,
+                        "inherent_likelihood": inh.likelihood,
+                        "inherent_impact": inh.impact,
+                        "inherent_score": inh.score,
+                        "inherent_band": inh.band.name,
+                        "target_likelihood": None,
+                        "target_impact": None,
+                        "target_score": None,
+                        "target_band": None,
+                        "previous_score": previous,
+                        "direction": "new"
+                        if previous is None
+                        else ("up" if score > previous else "down" if score < previous else "unchanged"),
+                        "next_review_due": add_months(day, 6),
+                        "created_at": now,
+                        "created_by": who,
+                    }
+                )
+                previous = score
+                if k + 1 < spec.reviews_per_risk:
+                    day = min(today - timedelta(days=1), day + timedelta(days=gap + rng.randrange(-10, 11)))
+            for a, b in itertools.pairwise(history):
+                a["superseded_on"] = b["reviewed_on"]
+            reviews.extend(history)
+            last = history[-1]
+            closed = rng.random() < 0.02
+            risks.append(
+                {
+                    "id": risk_id,
+                    "service_id": s + 1,
+                    "ref": f"R{r + 1:03d}",
+                    "aliases": [],
+                    "title": f"Risk {risk_id}: failure of a key supplier or system",
+                    "consequence": "Service disruption, financial loss and reputational damage",
+                    "owner": "Head of Service",
+                    "response": last["response"],
+                    "status": "closed" if closed else "open",
+                    "opened_on": history[0]["reviewed_on"],
+                    "closed_on": min(today, last["reviewed_on"] + timedelta(days=30)) if closed else None,
+                    "version": len(history) + 1,
+                    **{
+                        f"{p}_{f}": last[f"{p}_{f}"]
+                        for p in ("residual", "inherent", "target")
+                        for f in ("likelihood", "impact", "score", "band")
+                    },
+                    "last_reviewed_on": last["reviewed_on"],
+                    "next_review_due": last["next_review_due"],
+                    "created_at": now,
+                    "created_by": who,
+                    "updated_at": now,
+                    "updated_by": who,
+                }
+            )
+            if len(risks) >= BATCH:
+                yield (services if first else []), risks, controls, reviews
+                first = False
+                risks, controls, reviews = [], [], []
+    if risks or first:
+        yield (services if first else []), risks, controls, reviews
+
+
+def fill(engine: Engine, spec: Spec, today: date) -> str:
+    """Insert the data set into the migrated database behind `engine`; return an admin token."""
+    from app.access.principal import SYSTEM, Role
+    from app.access.tokens import create_token
+    from app.db import transaction
+    from app.models import ControlMeasure, Review, Risk, Service
+
+    tables = [t.__table__ for t in (Service, Risk, ControlMeasure, Review)]  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        for batch in _rows(spec, today):
+            for table, rows in zip(tables, batch, strict=True):
+                for i in range(0, len(rows), BATCH):
+                    if rows[i : i + BATCH]:
+                        conn.execute(table.insert(), rows[i : i + BATCH])
+        if engine.dialect.name == "postgresql":  # explicit ids: move the sequences on
+            for table in ("service", "risk", "control_measure", "review"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
+    with transaction(engine) as session:
+        _, secret = create_token(session, SYSTEM, name="bench-admin", role=Role.ADMIN)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    return secret
+
+
+def sqlite_dataset(name: str, today: date, *, work: Path) -> Built:
+    """A private copy (under `work`) of the cached SQLite data set `name`, built if missing."""
+    from app.config import Settings
+    from app.db import make_engine
+    from app.migrations import upgrade
+
+    spec = SPECS[name]
+    DATA_DIR.mkdir(exist_ok=True)
+    key = f"{name}-v{FORMAT_VERSION}"
+    cached = DATA_DIR / f"{key}.sqlite3"
+    meta = DATA_DIR / f"{key}.json"
+    seconds = 0.0
+    if not (cached.exists() and meta.exists()):
+        for old in DATA_DIR.glob(f"{name}-*"):
+            old.unlink()
+        started = time.perf_counter()
+        tmp = DATA_DIR / f"{key}.building.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        engine = make_engine(Settings(database_url=f"sqlite:///{tmp}", sqlite_synchronous="NORMAL"))
+        try:
+            upgrade(engine)
+            token = fill(engine, spec, today)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            engine.dispose()
+        tmp.rename(cached)
+        seconds = time.perf_counter() - started
+        meta.write_text(json.dumps({"token": token, "build_seconds": seconds}))
+    token = json.loads(meta.read_text())["token"]
+    work.mkdir(parents=True, exist_ok=True)
+    target = work / f"{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(cached, target)
+    # A data set cached before a new migration is brought up to date on the copy.
+    engine = make_engine(Settings(database_url=f"sqlite:///{target}"))
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    finally:
+        engine.dispose()
+    return Built(f"sqlite:///{target}", token, seconds, spec)
+
+
+def postgres_dataset(url: str, name: str, today: date) -> Built:
+    """Fill the (fresh, migrated) PostgreSQL database at `url` with the data set `name`."""
+    from app.config import Settings
+    from app.db import make_engine
+    from app.migrations import upgrade
+
+    spec = SPECS[name]
+    started = time.perf_counter()
+    engine = make_engine(Settings(database_url=url))
+    try:
+        upgrade(engine)
+        token = fill(engine, spec, today)
+    finally:
+        engine.dispose()
+    return Built(url, token, time.perf_counter() - started, spec)
