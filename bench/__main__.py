@@ -493,6 +493,8 @@ def table(run: Run) -> str:
     for r in run.results:
         met = r.check(r) if r.check and r.samples else None
         verdict = "" if r.check is None else ("met" if met else "MISSED" if met is False else "n/a")
+        if r.extra and verdict:
+            verdict = f"floor: {verdict}"
         for what, ok in r.extra:
             verdict += f"; {what}: {'met' if ok else 'MISSED'}"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
@@ -537,8 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     text = f"{report}\n\n{notes}\n{total}\n"
     print("\n" + text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "last.md").write_text(text)
-    (RESULTS / "last.json").write_text(
+    stem = "last-postgres" if args.no_sqlite else "last"
+    (RESULTS / f"{stem}.md").write_text(text)
+    (RESULTS / f"{stem}.json").write_text(
         json.dumps(
             [
                 {
