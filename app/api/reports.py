@@ -49,14 +49,13 @@ def _scope(session: SessionDep, actor: Principal, service: list[str] | None) -> 
     if not service:
         return (sorted(readable) if readable is not None else None), "Council"
     codes = sorted({c.strip().upper() for c in service})
+    names = []
     for code in codes:
         found = services.by_code(session, code)
         if found is None or not actor.may(Action.READ, code):
             raise NotFound(f"no service {code}")
-    if len(codes) == 1:
-        found = services.by_code(session, codes[0])
-        return codes, found.name if found else codes[0]
-    return codes, " ".join(codes)
+        names.append(found.name)
+    return codes, names[0] if len(codes) == 1 else " ".join(codes)
 
 
 def _check_day(value: date | None, today: date, name: str) -> None:

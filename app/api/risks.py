@@ -12,6 +12,7 @@ from app.api.deps import CalendarDep, MatrixDep, Reader, SessionDep, Writer
 from app.errors import FieldProblem, InvalidInput
 from app.fields import Day, clean_text
 from app.fields import Response as RiskResponse
+from app.models import Service
 from app.reviews import recording
 from app.reviews import service as reviews
 from app.reviews.schemas import ReviewCreate, ReviewPublic, ServiceReviewCreate, ServiceReviewPublic
@@ -43,7 +44,8 @@ def create_risk(
 ) -> RiskPublic:
     """Add a risk to a service's register; with `residual`, its first review is recorded."""
     risk = risks.create_risk(session, actor, matrix, calendar, code, body)
-    service = risks.writable_service(session, actor, code)
+    service = session.get(Service, risk.service_id)  # already loaded: no second query
+    assert service is not None
     response.headers["ETag"] = risks.etag(risk)
     response.headers["Location"] = f"/api/v1/risks/{risk.id}"
     return risks.to_public(risks.current_row(session, risk, service), calendar.today)
