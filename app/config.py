@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     migrate_on_start: bool = Field(default=True, description="run alembic upgrade head at start")
     warm_up_reports: bool = Field(
-        default=True, description="load matplotlib and the PDF font in the background at start"
+        default=True,
+        description="load matplotlib, the PDF font and the page templates at start, before serving",
     )
 
 

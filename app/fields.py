@@ -78,6 +78,17 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
+class PublicModel(BaseModel):
+    """A response body. Its validator and serializer are built on first use, not at import.
+
+    Request bodies (StrictModel) are built at import: FastAPI builds their validators
+    inside a filter for a pydantic warning about its body alias, which a deferred build
+    would print at the first request instead.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
 class AssessmentIn(StrictModel):
     """A likelihood x impact assessment as sent; the matrix in force validates it."""
 
@@ -85,7 +96,7 @@ class AssessmentIn(StrictModel):
     impact: Annotated[int, Field(strict=True, description="an impact level of the matrix")]
 
 
-class AssessmentOut(BaseModel):
+class AssessmentOut(PublicModel):
     """A scored assessment."""
 
     likelihood: int

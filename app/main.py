@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +30,7 @@ def _warm_up_reports() -> None:
     try:
         warm_up_heatmaps()
         warm_up_pdf()
+        pages.warm_up_pages()
     except Exception:  # a failed warm-up only costs the first report some time
         log.exception("report warm-up failed")
 
@@ -47,9 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             upgrade(engine)
         if settings.warm_up_reports:
-            # The first heat map or PDF of a process pays for loading matplotlib and the
-            # font; pay it now, off the request path, so `import app.main` stays fast.
-            threading.Thread(target=_warm_up_reports, name="riskreg-warm-up", daemon=True).start()
+            # The first heat map, PDF or page of a process pays for loading matplotlib, the
+            # font and jinja2: pay it here, before the server takes its first connection, and
+            # not at `import app.main`. Not in a background thread: one importing matplotlib
+            # races other threads that peek at the half-imported numpy in sys.modules, and one
+            # still running at exit aborts the interpreter.
+            _warm_up_reports()
         yield
         engine.dispose()
 

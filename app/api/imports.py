@@ -6,11 +6,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.api.deps import Admin, CalendarDep, MatrixDep, SessionDep
-from app.fields import Day, ServiceCode, StrictModel
-from app.importer.load import import_plan
+from app.fields import Day, PublicModel, ServiceCode, StrictModel
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
@@ -25,7 +24,7 @@ class ImportCreate(StrictModel):
     dry_run: bool = Field(default=True, description="report what would happen; change nothing")
 
 
-class FindingOut(BaseModel):
+class FindingOut(PublicModel):
     """Something in the document a person must resolve."""
 
     line: int
@@ -35,7 +34,7 @@ class FindingOut(BaseModel):
     ref: str | None
 
 
-class PlannedRiskOut(BaseModel):
+class PlannedRiskOut(PublicModel):
     """What the import does (or would do) with one risk of the document."""
 
     line: int
@@ -49,7 +48,7 @@ class PlannedRiskOut(BaseModel):
     action: str
 
 
-class ImportOut(BaseModel):
+class ImportOut(PublicModel):
     """The outcome of an import (or of a dry run)."""
 
     service: str
@@ -74,6 +73,9 @@ def import_service_plan(
     response: Response,
 ) -> ImportOut:
     """Import a service plan's risk register, all or nothing; `dry_run` (the default) only reports."""
+    # The plan parser (its regexes and tables) is loaded by the first import, not at start.
+    from app.importer.load import import_plan
+
     result = import_plan(
         session,
         actor,

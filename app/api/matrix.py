@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from app.api.deps import MatrixDep, Reader
+from app.fields import PublicModel
 from app.scoring import Matrix
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
 
 
-class LevelOut(BaseModel):
+class LevelOut(PublicModel):
     """A likelihood or impact level."""
 
     score: int
@@ -19,7 +19,7 @@ class LevelOut(BaseModel):
     description: str
 
 
-class BandOut(BaseModel):
+class BandOut(PublicModel):
     """A band: name, colour (#rrggbb) and order (1 = least severe)."""
 
     name: str
@@ -27,7 +27,7 @@ class BandOut(BaseModel):
     order: int
 
 
-class CellOut(BaseModel):
+class CellOut(PublicModel):
     """One cell of the matrix."""
 
     likelihood: int
@@ -36,7 +36,7 @@ class CellOut(BaseModel):
     band: str
 
 
-class MatrixOut(BaseModel):
+class MatrixOut(PublicModel):
     """The matrix in force."""
 
     name: str

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
 from app.access.tokens import authenticate
@@ -20,17 +20,29 @@ from app.reports.periods import half_containing
 from app.services import repository as services
 from app.services import service as service_rules
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 router = APIRouter(include_in_schema=False)
 
 
 @cache
 def _templates() -> Environment:
+    # jinja2 is loaded by the start-up warm-up or the first page, not by `import app.main`.
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     return Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def warm_up_pages() -> None:
+    """Load jinja2 and compile the page templates, so that the first page does not wait for them."""
+    for name in ("signin.html", "home.html"):
+        _templates().get_template(name)
 
 
 @router.get("/", response_class=HTMLResponse)

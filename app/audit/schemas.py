@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.errors import FieldProblem, InvalidInput
+from app.fields import PublicModel
 from app.models import AuditEvent
 
 
-class AuditEventPublic(BaseModel):
+class AuditEventPublic(PublicModel):
     """One entry of the audit trail: who changed what, when, in which request, before and after."""
 
     id: int
@@ -29,7 +30,7 @@ class AuditEventPublic(BaseModel):
     hash: str
 
 
-class AuditPage(BaseModel):
+class AuditPage(PublicModel):
     """One page of audit entries, newest first."""
 
     items: list[AuditEventPublic]
@@ -39,7 +40,7 @@ class AuditPage(BaseModel):
     pages: int
 
 
-class ChainCheck(BaseModel):
+class ChainCheck(PublicModel):
     """The outcome of walking the hash chain: intact, or where it first breaks and why."""
 
     intact: bool

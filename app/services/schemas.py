@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
-from app.fields import RequiredText, ServiceCode, StrictModel
+from app.fields import PublicModel, RequiredText, ServiceCode, StrictModel
 
 
 class ServiceCreate(StrictModel):
@@ -16,7 +14,7 @@ class ServiceCreate(StrictModel):
     name: RequiredText
 
 
-class ServicePublic(BaseModel):
+class ServicePublic(PublicModel):
     """A service as the API shows it, with its open risks counted by band."""
 
     code: str
