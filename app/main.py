@@ -6,10 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import __version__
 from app.api import audit, health, imports, matrix, pages, problems, reports, risks, services, tokens
+from app.api.deps import refuse_repeated_query_parameters
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.config import Settings, get_settings
 from app.db import make_engine, write_bind
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Risk registers of council services: the 4x4 likelihood x impact matrix, "
         "risks, control measures, responses, reviews and reports.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_repeated_query_parameters)],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -7,12 +7,14 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.access.principal import Action, Principal, Role
 from app.audit.trail import record_change
 from app.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from app.models import ApiToken, Service
+from app.models import ApiToken, Service, table_of
 from app.models.base import utcnow
 
 TOKEN_PREFIX = "rr_"
@@ -102,9 +104,16 @@ def revoke_token(session: Session, actor: Principal, name_or_id: str) -> ApiToke
     return token
 
 
-def authenticate(session: Session, secret: str) -> Principal:
+_TOKENS = table_of(ApiToken)
+#: Looked up on every request: built once, a Core statement on the token hash's unique index.
+_BY_HASH = core_select(
+    _TOKENS.c.name, _TOKENS.c.role, _TOKENS.c.services, _TOKENS.c.revoked_at, _TOKENS.c.expires_at
+).where(_TOKENS.c.token_hash == bindparam("token_hash"))
+
+
+def authenticate(session: Session | Connection, secret: str) -> Principal:
     """The principal of a bearer token; Unauthenticated when unknown, expired or revoked."""
-    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
+    token = session.execute(_BY_HASH, {"token_hash": hash_token(secret)}).first()
     if token is None:
         raise Unauthenticated("unknown token")
     if token.revoked_at is not None:

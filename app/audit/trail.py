@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from app.access.principal import Principal
 from app.audit.context import request_id
-from app.models import AuditEvent
+from app.models import AuditEvent, table_of
 from app.models.base import utcnow
 
 GENESIS = "0" * 64
+#: What an entry's hash covers, besides the previous entry's hash.
+HASHED_FIELDS = (
+    "occurred_at",
+    "actor",
+    "actor_role",
+    "request_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "service_code",
+    "before",
+    "after",
+)
 PENDING_KEY = "riskreg_audit_pending"
 AUDIT_LOCK_KEY = 7_215_110_002
+_AUDIT = table_of(AuditEvent)
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
+_CHAIN_HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
+_APPEND = insert(_AUDIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,40 +66,28 @@ def record_change(
     after: dict[str, Any] | None,
 ) -> None:
     """Queue one audit entry; it is written when the session commits."""
-    pending: list[tuple[AuditEvent, SessionTransaction | None]] = session.info.setdefault(PENDING_KEY, [])
-    entry = AuditEvent(
-        occurred_at=utcnow(),
-        actor=actor.name,
-        actor_role=actor.role.value,
-        request_id=request_id.get(),
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        service_code=service_code,
-        before=_plain(before),
-        after=_plain(after),
-        prev_hash="",
-        hash="",
-    )
+    pending: list[tuple[dict[str, Any], SessionTransaction | None]] = session.info.setdefault(PENDING_KEY, [])
+    entry = {
+        "occurred_at": utcnow(),
+        "actor": actor.name,
+        "actor_role": actor.role.value,
+        "request_id": request_id.get(),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "service_code": service_code,
+        "before": _plain(before),
+        "after": _plain(after),
+    }
     # The savepoint the change was made in, if any: rolling it back drops the entry too.
     pending.append((entry, session.get_nested_transaction()))
 
 
-def entry_hash(entry: AuditEvent, prev_hash: str) -> str:
-    """The hash of an entry's content chained to the previous entry's hash."""
-    content = {
-        "occurred_at": _iso(entry.occurred_at),
-        "actor": entry.actor,
-        "actor_role": entry.actor_role,
-        "request_id": entry.request_id,
-        "action": entry.action,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "service_code": entry.service_code,
-        "before": entry.before,
-        "after": entry.after,
-        "prev_hash": prev_hash,
-    }
+def entry_hash(entry: AuditEvent | Mapping[str, Any], prev_hash: str) -> str:
+    """The hash of an entry's content (a stored entry, or one about to be) chained to the previous hash."""
+    content = {name: _field(entry, name) for name in HASHED_FIELDS}
+    content["occurred_at"] = _iso(_field(entry, "occurred_at"))
+    content["prev_hash"] = prev_hash
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -118,17 +124,16 @@ def _write_pending(session: Session) -> None:
     pending = [entry for entry, _ in session.info.pop(PENDING_KEY, [])]
     if not pending:
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
-    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    db = session.connection()
+    if db.dialect.name == "postgresql":
+        db.execute(_LOCK_CHAIN, {"k": AUDIT_LOCK_KEY})
+    last = db.execute(_CHAIN_HEAD).scalar()
     prev_hash = last or GENESIS
     for entry in pending:
-        entry.prev_hash = prev_hash
-        entry.hash = entry_hash(entry, prev_hash)
-        prev_hash = entry.hash
-        session.add(entry)
-    session.flush()
+        entry["prev_hash"] = prev_hash
+        entry["hash"] = prev_hash = entry_hash(entry, prev_hash)
+    # Core, not the unit of work: one statement for the entries of a commit.
+    db.execute(_APPEND, pending)
 
 
 @event.listens_for(Session, "before_commit")
@@ -159,6 +164,10 @@ def _inside(scope: SessionTransaction | None, savepoint: SessionTransaction) -> 
             return True
         scope = scope.parent
     return False
+
+
+def _field(entry: AuditEvent | Mapping[str, Any], name: str) -> Any:
+    return entry[name] if isinstance(entry, Mapping) else getattr(entry, name)
 
 
 def _iso(moment: datetime) -> str:

@@ -1,10 +1,30 @@
 """The tables. Import from here so alembic and the app see every table."""
 
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
 from app.models.audit_event import AuditEvent
 from app.models.control_measure import ControlMeasure
 from app.models.review import Review
 from app.models.risk import Risk
+from app.models.risk_band_count import RiskBandCount
 from app.models.service import Service
 from app.models.token import ApiToken
 
-__all__ = ["ApiToken", "AuditEvent", "ControlMeasure", "Review", "Risk", "Service"]
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for the hot paths written as Core statements."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "ControlMeasure",
+    "Review",
+    "Risk",
+    "RiskBandCount",
+    "Service",
+    "table_of",
+]

@@ -294,6 +294,45 @@ def test_entry_dated_before_its_latest_review_refuses_all(
     assert_unchanged(cp, register)
 
 
+def test_every_entry_dated_before_its_latest_review_is_named(
+    cp: TestClient, register: list[dict[str, Any]]
+) -> None:
+    response = post_service_review(
+        cp,
+        [
+            entry("CP01", 1, 1, reviewed_on=ago(70).isoformat()),
+            entry("CP02", 1, 1),
+            entry("CP03", 1, 1, reviewed_on=ago(61).isoformat()),
+        ],
+    )
+    assert response.status_code == 422
+    assert field_names(response) == ["body.reviews.0.reviewed_on", "body.reviews.2.reviewed_on"]
+    assert_unchanged(cp, register)
+
+
+def test_service_review_replaces_or_keeps_each_risks_controls(cp: TestClient) -> None:
+    kept = make_risk(cp, ref="CP01", residual=(2, 2), controls=["Insurance", "Audit"])
+    replaced = make_risk(cp, ref="CP02", residual=(2, 2), controls=["Old measure"])
+    emptied = make_risk(cp, ref="CP03", residual=(2, 2), controls=["Gone"])
+    response = post_service_review(
+        cp,
+        [
+            entry("CP01", 1, 1),
+            entry("CP02", 1, 1, controls=["New A", "New B"]),
+            entry("CP03", 1, 1, controls=[]),
+        ],
+    )
+    assert response.status_code == 201, response.text
+    assert [r["controls"] for r in response.json()["reviews"]] == [
+        ["Insurance", "Audit"],
+        ["New A", "New B"],
+        [],
+    ]
+    assert get_risk(cp, kept["id"])[0]["controls"] == ["Insurance", "Audit"]
+    assert get_risk(cp, replaced["id"])[0]["controls"] == ["New A", "New B"]
+    assert get_risk(cp, emptied["id"])[0]["controls"] == []
+
+
 def test_unknown_ref_in_a_service_review(cp: TestClient, register: list[dict[str, Any]]) -> None:
     response = post_service_review(cp, [entry("CP01", 1, 1), entry("CP99", 1, 1)])
     assert response.status_code == 422

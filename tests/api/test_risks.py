@@ -366,3 +366,16 @@ def test_reviewing_a_closed_risk_is_409(cp: TestClient) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
     assert get_risk(cp, risk["id"]) == (before, etag)
     assert len(cp.get(f"/api/v1/risks/{risk['id']}/reviews").json()) == 1
+
+
+def test_a_query_parameter_given_twice_is_422_unless_it_takes_several(client: TestClient) -> None:
+    twice = client.get(
+        "/api/v1/risks", params=[("page", "1"), ("page", "2"), ("sort", "ref"), ("sort", "id")]
+    )
+    assert twice.status_code == 422, twice.text
+    assert field_names(twice) == ["query.page", "query.sort"]
+    audit = client.get("/api/v1/audit/events", params=[("entity_type", "risk"), ("entity_type", "token")])
+    assert audit.status_code == 422
+    assert field_names(audit) == ["query.entity_type"]
+    several = client.get("/api/v1/risks", params=[("band", "High"), ("band", "Very High")])
+    assert several.status_code == 200, several.text
