@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import StringConstraints
+from pydantic_core import to_json
 
 from app.api.deps import CalendarDep, MatrixDep, Reader, SessionDep, Writer
 from app.errors import FieldProblem, InvalidInput
@@ -71,7 +73,7 @@ def list_risks(
     ] = "-score,service,ref",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-) -> RiskPage:
+) -> Response:
     """The register, filtered, sorted and paginated; `as_of` gives it as it stood on a past date."""
     if as_of is not None and as_of > calendar.today:
         raise InvalidInput(
@@ -107,19 +109,60 @@ def list_risks(
         q=clean_text(q).strip() or None if q else None,
         sort=[(part.lstrip("-"), part.startswith("-")) for part in sort.split(",")],
     )
-    rows, total = repository.search(
+    rows, total = repository.list_page(
         session, flt, today=calendar.today, offset=(page - 1) * page_size, limit=page_size
     )
     due_day = as_of or calendar.today
-    return RiskPage(
-        items=[risks.to_public(row, due_day) for row in rows],
-        total=total,
-        page=page,
-        page_size=page_size,
-        pages=math.ceil(total / page_size) if total else 0,
-        as_of=as_of,
-        basis=basis,
-    )
+    body = {
+        "items": [_list_item(row, due_day) for row in rows],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "pages": math.ceil(total / page_size) if total else 0,
+        "as_of": as_of,
+        "basis": basis,
+    }
+    # Already the JSON of a RiskPage (tests/api/test_list_brute_force.py checks it byte for
+    # byte against the model); the response model stays for the OpenAPI document. Building
+    # 50 RiskPublic, validating them again as the response model and serialising them cost
+    # about as much as the page's SQL.
+    return Response(to_json(body), media_type="application/json")
+
+
+def _list_item(row: repository.ListRow, due_day: date) -> dict[str, object]:
+    """A list row as the fields of RiskPublic, in its order."""
+    return {
+        "id": row.id,
+        "service": row.service_code,
+        "ref": row.ref,
+        "aliases": row.aliases,
+        "title": row.title,
+        "consequence": row.consequence,
+        "owner": row.owner,
+        "response": row.response,
+        "status": row.status,
+        "controls": row.controls,
+        "residual": _assessment(row.residual),
+        "inherent": _assessment(row.inherent),
+        "target": _assessment(row.target),
+        "opened_on": row.opened_on,
+        "closed_on": row.closed_on,
+        "last_reviewed_on": row.last_reviewed_on,
+        "next_review_due": row.next_review_due,
+        "overdue": repository.is_overdue(row.status, row.next_review_due, due_day),
+        "version": row.version,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
+    }
+
+
+def _assessment(value: repository.Assessment | None) -> dict[str, object] | None:
+    if value is None:
+        return None
+    likelihood, impact, score, band = value
+    return {"likelihood": likelihood, "impact": impact, "score": score, "band": band}
 
 
 @router.get("/risks/{risk_id}", response_model=RiskPublic)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, column, desc
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
@@ -21,9 +21,14 @@ class Risk(SQLModel, table=True):
     __tablename__ = "risk"
     __table_args__ = (
         UniqueConstraint("service_id", "ref", name="uq_risk_service_ref"),
-        Index("ix_risk_status_residual_score", "status", "residual_score"),
+        # the list by score: a page of open risks comes straight off this index, in order
+        # (score descending, then id), the band filter read from the index itself
+        Index("ix_risk_status_score_order", "status", desc(column("residual_score")), "id", "residual_band"),
         # the audit list: open risks of some bands, and their count (index-only)
         Index("ix_risk_status_band_score", "status", "residual_band", "residual_score"),
+        # the register as of a date leaves out risks opened after it or closed by it
+        Index("ix_risk_opened_on", "opened_on"),
+        Index("ix_risk_closed_on", "closed_on"),
         Index("ix_risk_status_inherent_score", "status", "inherent_score"),
         Index("ix_risk_status_next_review_due", "status", "next_review_due"),
     )
