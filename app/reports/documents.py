@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from app.errors import NotFound
 from app.reports import queries
 from app.reports.periods import Period
 from app.scoring import Matrix
@@ -33,6 +34,7 @@ class Document:
     content: bytes
     media_type: str
     filename: str
+    etag: str | None = None  # set when the bytes are a function of what the document shows
 
 
 def heatmap_document(
@@ -40,27 +42,48 @@ def heatmap_document(
     matrix: Matrix,
     *,
     service_codes: Sequence[str] | None,
-    scope: str,
+    scope: str | None = None,
     basis: str,
     fmt: str,
     as_of: date | None,
     today: date,
 ) -> Document:
-    """The heat map of one service or the council: residual, inherent, or both side by side."""
-    from app.reports.heatmap import render_heatmap, render_heatmap_pair
+    """The heat map of one service or the council: residual, inherent, or both side by side.
+
+    `scope` names the picture; None: the service's name (the codes, for several), and a
+    code that is no service raises NotFound.
+    """
+    from app.reports.heatmap import heatmap_pair_picture, heatmap_picture
 
     when = as_of or today
-    if basis == "both":
-        inherent = queries.heatmap(session, service_codes, "inherent", as_of=as_of)
-        residual = queries.heatmap(session, service_codes, "residual", as_of=as_of)
-        content = render_heatmap_pair(
-            matrix, inherent, residual, title=f"{scope}: inherent and residual risk, {when:%d %b %Y}", fmt=fmt
-        )
+    bases = ("inherent", "residual") if basis == "both" else (basis,)
+    if as_of is None:
+        found = [queries.current_heatmap(session, service_codes, b) for b in bases]
+        names, panels = found[0][0], [cells for _, cells in found]
     else:
-        cells = queries.heatmap(session, service_codes, basis, as_of=as_of)
-        content = render_heatmap(matrix, cells, title=f"{scope}: {basis} risk, {when:%d %b %Y}", fmt=fmt)
+        names = queries.service_names(session, service_codes) if scope is None and service_codes else {}
+        panels = [queries.heatmap(session, service_codes, b, as_of=as_of) for b in bases]
+    if scope is None:
+        scope = _scope_name(service_codes, names)
+    if basis == "both":
+        title = f"{scope}: inherent and residual risk, {when:%d %b %Y}"
+        picture = heatmap_pair_picture(matrix, panels[0], panels[1], title=title, fmt=fmt)
+    else:
+        title = f"{scope}: {basis} risk, {when:%d %b %Y}"
+        picture = heatmap_picture(matrix, panels[0], title=title, fmt=fmt)
     slug = scope.lower().replace(" ", "-")
-    return Document(content, MEDIA_TYPES[fmt], f"heatmap-{slug}-{basis}-{when.isoformat()}.{fmt}")
+    filename = f"heatmap-{slug}-{basis}-{when.isoformat()}.{fmt}"
+    return Document(picture.content, MEDIA_TYPES[fmt], filename, picture.etag)
+
+
+def _scope_name(service_codes: Sequence[str] | None, names: dict[str, str]) -> str:
+    """The service's name, or the codes of several; NotFound naming the first that is no service."""
+    if not service_codes:
+        return "Council"
+    for code in service_codes:
+        if code not in names:
+            raise NotFound(f"no service {code}")
+    return names[service_codes[0]] if len(service_codes) == 1 else " ".join(service_codes)
 
 
 def register_document(

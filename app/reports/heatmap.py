@@ -5,11 +5,18 @@ level at the top, impact along the horizontal axis growing to the right. Works f
 any matrix the scoring module accepts. matplotlib is imported only when a picture is
 drawn (object-oriented API with the Agg canvas, never pyplot), and the same picture
 asked for again comes from a bounded in-process cache: output is deterministic (no
-dates, fixed SVG hash salt), so the cached bytes are the bytes a new drawing would give.
+dates, fixed SVG hash salt), so the cached bytes are the bytes a new drawing would give,
+and a picture's entity tag is a digest of what it shows.
+
+Text is what a drawing costs, so a PNG starts from the Agg pixels of everything that does
+not change between pictures of a matrix (band squares, key, level labels, axis titles),
+drawn once; each picture adds only its title, counts and refs, pixel for pixel what
+drawing everything would give.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import textwrap
 import threading
@@ -37,6 +44,9 @@ _REF_FONT_PT = 7.0
 _COUNT_FONT_PT = 14.0
 _KEY_FONT_PT = 7.5
 _GRID_LINE = "#ffffff"
+_PANEL_TITLES = ("Inherent risk", "Residual risk")
+# Part of every entity tag: change it when a change to the drawing changes what pictures show.
+_REVISION = "2"
 _TEXT = "#1f1f1f"
 # Agg and SVG both write from module-level rc settings; one drawing at a time keeps them
 # stable (drawing is CPU-bound under the GIL anyway).
@@ -48,7 +58,7 @@ _RC: dict[RcKeyType, Any] = {
     "text.hinting": "force_autohint",
 }
 
-# (basis, ((likelihood, impact), refs), ...) with empty cells left out: hashable.
+# ((likelihood, impact), refs) per non-empty cell, in grid order: hashable.
 _CellsKey = tuple[tuple[tuple[int, int], tuple[str, ...]], ...]
 
 
@@ -85,9 +95,17 @@ def heatmap_layout(matrix: Matrix, *, pair: bool = False) -> HeatmapLayout:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A drawn heat map, and its entity tag: a digest of everything the picture shows."""
+
+    content: bytes
+    etag: str
+
+
 def render_heatmap(matrix: Matrix, cells: HeatmapCells, *, title: str, fmt: str = "png") -> bytes:
     """The heat map of `cells` on `matrix` as PNG or SVG bytes."""
-    return _cached(matrix, (_cells_key(matrix, cells),), (title,), _format(fmt))
+    return heatmap_picture(matrix, cells, title=title, fmt=fmt).content
 
 
 def render_heatmap_pair(
@@ -99,8 +117,25 @@ def render_heatmap_pair(
     fmt: str = "png",
 ) -> bytes:
     """Inherent and residual heat maps side by side, as PNG or SVG bytes."""
+    return heatmap_pair_picture(matrix, inherent, residual, title=title, fmt=fmt).content
+
+
+def heatmap_picture(matrix: Matrix, cells: HeatmapCells, *, title: str, fmt: str = "png") -> Picture:
+    """The heat map of `cells` with its entity tag; the same picture again comes from the cache."""
+    return _cached(matrix, (_cells_key(matrix, cells),), (title,), _format(fmt))
+
+
+def heatmap_pair_picture(
+    matrix: Matrix,
+    inherent: HeatmapCells,
+    residual: HeatmapCells,
+    *,
+    title: str,
+    fmt: str = "png",
+) -> Picture:
+    """Inherent and residual heat maps side by side, with their entity tag."""
     panels = (_cells_key(matrix, inherent), _cells_key(matrix, residual))
-    return _cached(matrix, panels, (title, "Inherent risk", "Residual risk"), _format(fmt))
+    return _cached(matrix, panels, (title, *_PANEL_TITLES), _format(fmt))
 
 
 def heatmap_description(matrix: Matrix, cells: HeatmapCells) -> str:
@@ -123,8 +158,10 @@ def heatmap_cache_info() -> _CacheInfo:
 
 
 def clear_heatmap_cache() -> None:
-    """Forget every cached picture."""
+    """Forget every cached picture (and the drawn grids they start from)."""
     _cached.cache_clear()
+    with _DRAWING:
+        _background.cache_clear()
 
 
 def _format(fmt: str) -> Format:
@@ -146,39 +183,111 @@ def _cells_key(matrix: Matrix, cells: HeatmapCells) -> _CellsKey:
 
 
 @lru_cache(maxsize=128)
-def _cached(matrix: Matrix, panels: tuple[_CellsKey, ...], titles: tuple[str, ...], fmt: Format) -> bytes:
+def _cached(matrix: Matrix, panels: tuple[_CellsKey, ...], titles: tuple[str, ...], fmt: Format) -> Picture:
+    # lru_cache is thread safe; two threads missing the same key at once both draw, in turn.
+    digest = hashlib.blake2b(repr((_REVISION, matrix, panels, titles, fmt)).encode(), digest_size=16)
     with _DRAWING:
-        return _draw(matrix, panels, titles, fmt)
+        content = _draw_png(matrix, panels, titles) if fmt == "png" else _draw_svg(matrix, panels, titles)
+    return Picture(content, f'W/"{digest.hexdigest()}"')
 
 
 def warm_up_heatmaps() -> None:
-    """Load matplotlib and its font once (~0.5 s), so the first real picture is fast."""
+    """Load matplotlib and its font, and draw the default matrix's grids, so the first real
+    picture is fast (~0.5 s once per process)."""
     from app.scoring import default_matrix
 
+    matrix = default_matrix()
     with _DRAWING:
-        _draw(default_matrix(), ((((1, 1), ("R1",)),),), ("Warm-up",), "png")
+        _draw_png(matrix, ((((1, 1), ("R1",)),),), ("Warm-up",))
+        _draw_png(matrix, ((), ()), ("Warm-up", *_PANEL_TITLES))
 
 
-def _draw(matrix: Matrix, panels: tuple[_CellsKey, ...], titles: tuple[str, ...], fmt: Format) -> bytes:
-    # Everything is placed in figure fractions from `heatmap_layout`: no Axes and no tick
-    # machinery, and as few text artists as the picture needs: laying out one string costs
-    # ~0.3 ms in matplotlib 3.11, and the budget for a whole picture is ~70 ms.
+@dataclass(frozen=True, slots=True)
+class _Label:
+    """One text of the picture, placed in figure fractions."""
+
+    x: float
+    y: float
+    text: str
+    ha: str
+    va: str
+    size: float
+    bold: bool = False
+    colour: str = _TEXT
+    rotation: float = 0
+    fixed: bool = True  # the same in every picture of the matrix and layout (drawn once, in the grid)
+
+
+_Square = list[tuple[float, float]]
+
+
+def _draw_svg(matrix: Matrix, panels: tuple[_CellsKey, ...], titles: tuple[str, ...]) -> bytes:
     import matplotlib
+
+    layout = heatmap_layout(matrix, pair=len(panels) == 2)
+    labels, squares, colours = _composition(matrix, layout, panels, titles)
+    figure = _blank_figure(layout)
+    _add(figure, labels, squares, colours)
+    out = io.BytesIO()
+    with matplotlib.rc_context(_RC):
+        figure.savefig(out, format="svg", dpi=_DPI, metadata={"Date": None}, facecolor="#ffffff")
+    return out.getvalue()
+
+
+def _draw_png(matrix: Matrix, panels: tuple[_CellsKey, ...], titles: tuple[str, ...]) -> bytes:
+    """The title, counts and refs drawn onto the cached `_background` (matplotlib 3.11 measures,
+    shapes and renders text at ~90 us a glyph: the fixed labels were half the work)."""
+    import matplotlib
+    from matplotlib.text import Text
+
+    layout = heatmap_layout(matrix, pair=len(panels) == 2)
+    labels, _, _ = _composition(matrix, layout, panels, titles)
+    figure = _blank_figure(layout, clear=False)
+    renderer = figure.canvas.get_renderer()
+    renderer.restore_region(_background(matrix, len(panels) == 2, titles[1:]))
+    with matplotlib.rc_context(_RC):
+        for label in labels:
+            if not label.fixed:
+                text = Text(label.x, label.y, label.text, transform=figure.transFigure, **_text_style(label))
+                text.set_figure(figure)
+                text.draw(renderer)
+    return _png(renderer.buffer_rgba(), layout.width_px, layout.height_px)
+
+
+def _png(rgba: memoryview, width: int, height: int) -> bytes:
+    """PNG bytes of Agg's RGBA pixels, at 100 dpi and a fast zlib level (flat colour stays small)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.frombuffer("RGBA", (width, height), bytes(rgba), "raw", "RGBA", 0, 1)
+    image.save(out, format="PNG", compress_level=1, dpi=(_DPI, _DPI))
+    return out.getvalue()
+
+
+@lru_cache(maxsize=8)
+def _background(matrix: Matrix, pair: bool, panel_titles: tuple[str, ...]) -> Any:
+    """The Agg pixels of everything fixed in a picture of `matrix`: the band squares, the key
+    and the axis labels. Called under _DRAWING; bounded (~1.2 MB a single grid, 2.3 MB a pair)."""
+    import matplotlib
+
+    layout = heatmap_layout(matrix, pair=pair)
+    panels: tuple[_CellsKey, ...] = ((), ()) if pair else ((),)
+    labels, squares, colours = _composition(matrix, layout, panels, ("", *panel_titles))
+    figure = _blank_figure(layout)
+    _add(figure, [label for label in labels if label.fixed], squares, colours)
+    with matplotlib.rc_context(_RC):
+        figure.canvas.draw()
+    region = figure.canvas.copy_from_bbox(figure.bbox)
+    figure.clear()
+    return region
+
+
+def _add(figure: Any, labels: list[_Label], squares: list[_Square], colours: list[str]) -> None:
+    """Put the labels and the squares (under them) on `figure`."""
     from matplotlib.collections import PolyCollection
 
-    pair = len(panels) == 2
-    layout = heatmap_layout(matrix, pair=pair)
-    figure = _blank_figure(layout)
-    _text(figure, 0.5, 1 - 12 / layout.height_px, _one_line(titles[0], 90), "center", "top", 12, bold=True)
-    squares: list[list[tuple[float, float]]] = []
-    colours: list[str] = []
-    _draw_key(figure, matrix, layout, squares, colours)
-    for panel, cells in enumerate(panels):
-        _draw_grid(figure, matrix, dict(cells), layout, panel, squares, colours)
-        if pair:
-            left, bottom, width, height = layout.axes[panel]
-            x, y = left + width / 2, bottom + height + 6 / layout.height_px
-            _text(figure, x, y, titles[panel + 1], "center", "bottom", 10, bold=True)
+    for label in labels:
+        figure.text(label.x, label.y, label.text, **_text_style(label))
     figure.add_artist(
         PolyCollection(
             squares,
@@ -190,18 +299,25 @@ def _draw(matrix: Matrix, panels: tuple[_CellsKey, ...], titles: tuple[str, ...]
             zorder=0,
         )
     )
-    out = io.BytesIO()
-    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
-    # A fast zlib level: the picture is flat colour, so the file stays small anyway.
-    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
-    with matplotlib.rc_context(_RC):
-        figure.savefig(out, format=fmt, dpi=_DPI, metadata=metadata, facecolor="#ffffff", **extra)
-    return out.getvalue()
 
 
-def _blank_figure(layout: HeatmapLayout) -> Any:
-    """A cleared figure of the layout's size, reused so matplotlib's text metrics cache
-    (held per renderer) serves the labels that every picture repeats."""
+def _text_style(label: _Label) -> dict[str, Any]:
+    return {
+        "ha": label.ha,
+        "va": label.va,
+        "fontsize": label.size,
+        "fontweight": "bold" if label.bold else "normal",
+        "color": label.colour,
+        "rotation": label.rotation,
+        "multialignment": label.ha if label.ha in ("left", "right", "center") else "left",
+        "linespacing": 1.15,
+        "parse_math": False,
+    }
+
+
+def _blank_figure(layout: HeatmapLayout, *, clear: bool = True) -> Any:
+    """A figure of the layout's size with its Agg canvas, reused so that matplotlib's text
+    metrics cache (held per renderer) serves the texts that pictures repeat."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -211,16 +327,39 @@ def _blank_figure(layout: HeatmapLayout) -> Any:
         figure = Figure(figsize=(size[0] / _DPI, size[1] / _DPI), dpi=_DPI, facecolor="#ffffff")
         FigureCanvasAgg(figure)
         _FIGURES[size] = figure
-    else:
+    elif clear:
         figure.clear()
     return figure
 
 
-def _draw_key(
-    figure: Any,
+def _composition(
+    matrix: Matrix, layout: HeatmapLayout, panels: tuple[_CellsKey, ...], titles: tuple[str, ...]
+) -> tuple[list[_Label], list[_Square], list[str]]:
+    """Every text and band square of the picture, in figure fractions, in drawing order.
+
+    Everything is placed from `heatmap_layout`: no Axes and no tick machinery, and as few
+    texts as the picture needs.
+    """
+    pair = len(panels) == 2
+    title = _one_line(titles[0], 90)
+    labels = [_Label(0.5, 1 - 12 / layout.height_px, title, "center", "top", 12, bold=True, fixed=False)]
+    squares: list[_Square] = []
+    colours: list[str] = []
+    _key(matrix, layout, labels, squares, colours)
+    for panel, cells in enumerate(panels):
+        _grid(matrix, dict(cells), layout, panel, labels, squares, colours)
+        if pair:
+            left, bottom, width, height = layout.axes[panel]
+            x, y = left + width / 2, bottom + height + 6 / layout.height_px
+            labels.append(_Label(x, y, titles[panel + 1], "center", "bottom", 10, bold=True))
+    return labels, squares, colours
+
+
+def _key(
     matrix: Matrix,
     layout: HeatmapLayout,
-    squares: list[list[tuple[float, float]]],
+    labels: list[_Label],
+    squares: list[_Square],
     colours: list[str],
 ) -> None:
     """The band key under the title: a swatch and 'Name (scores)' per band, best first."""
@@ -235,7 +374,7 @@ def _draw_key(
         x = x_px / layout.width_px
         squares.append([(x, y - sh / 2), (x + sw, y - sh / 2), (x + sw, y + sh / 2), (x, y + sh / 2)])
         colours.append(colour)
-        _text(figure, x + (swatch_px + 4) / layout.width_px, y, label, "left", "center", _KEY_FONT_PT)
+        labels.append(_Label(x + (swatch_px + 4) / layout.width_px, y, label, "left", "center", _KEY_FONT_PT))
         x_px += width_px + gap_px
 
 
@@ -244,13 +383,13 @@ def _score_range(matrix: Matrix, band: str) -> str:
     return str(scores[0]) if scores[0] == scores[-1] else f"{scores[0]}\u2013{scores[-1]}"
 
 
-def _draw_grid(
-    figure: Any,
+def _grid(
     matrix: Matrix,
     cells: dict[tuple[int, int], tuple[str, ...]],
     layout: HeatmapLayout,
     panel: int,
-    squares: list[list[tuple[float, float]]],
+    labels: list[_Label],
+    squares: list[_Square],
     colours: list[str],
 ) -> None:
     """One grid with its level labels, axis titles, counts and refs, in figure fractions."""
@@ -264,12 +403,18 @@ def _draw_grid(
 
     below, beside = bottom - 6 / layout.height_px, left - 6 / layout.width_px
     for lv in matrix.impact:
-        _text(figure, at(lv.score, 1)[0], below, _level_label(lv.label, lv.score), "center", "top", 8)
+        labels.append(_Label(at(lv.score, 1)[0], below, _level_label(lv.label, lv.score), "center", "top", 8))
     for lv in matrix.likelihood:
-        _text(figure, beside, at(1, lv.score)[1], _level_label(lv.label, lv.score), "right", "center", 8)
-    _text(figure, left + width / 2, bottom - 36 / layout.height_px, "Impact", "center", "top", 10, bold=True)
+        labels.append(
+            _Label(beside, at(1, lv.score)[1], _level_label(lv.label, lv.score), "right", "center", 8)
+        )
+    labels.append(
+        _Label(left + width / 2, bottom - 36 / layout.height_px, "Impact", "center", "top", 10, bold=True)
+    )
     x_title = left - 112 / layout.width_px
-    _text(figure, x_title, bottom + height / 2, "Likelihood", "left", "center", 10, bold=True, rotation=90)
+    labels.append(
+        _Label(x_title, bottom + height / 2, "Likelihood", "left", "center", 10, bold=True, rotation=90)
+    )
 
     ref_px = _REF_FONT_PT * _DPI / 72
     per_line = max(10, int(0.92 * cell_w * layout.width_px / (0.6 * ref_px)))
@@ -284,38 +429,13 @@ def _draw_grid(
             continue
         ink = ink_on(cell.band.colour)
         count = str(len(refs))
-        _text(figure, *at(ik, lk + 0.17), count, "center", "center", _COUNT_FONT_PT, bold=True, colour=ink)
+        x, y = at(ik, lk + 0.17)
+        labels.append(
+            _Label(x, y, count, "center", "center", _COUNT_FONT_PT, bold=True, colour=ink, fixed=False)
+        )
+        x, y = at(ik, lk - 0.02)
         refs_text = _refs_text(refs, per_line, max_lines)
-        _text(figure, *at(ik, lk - 0.02), refs_text, "center", "top", _REF_FONT_PT, colour=ink)
-
-
-def _text(
-    figure: Any,
-    x: float,
-    y: float,
-    text: str,
-    ha: str,
-    va: str,
-    size: float,
-    *,
-    bold: bool = False,
-    colour: str = _TEXT,
-    rotation: float = 0,
-) -> None:
-    figure.text(
-        x,
-        y,
-        text,
-        ha=ha,
-        va=va,
-        fontsize=size,
-        fontweight="bold" if bold else "normal",
-        color=colour,
-        rotation=rotation,
-        multialignment=ha if ha in ("left", "right", "center") else "left",
-        linespacing=1.15,
-        parse_math=False,
-    )
+        labels.append(_Label(x, y, refs_text, "center", "top", _REF_FONT_PT, colour=ink, fixed=False))
 
 
 def _level_label(label: str, score: int) -> str:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
 
-from sqlmodel import Session
+from sqlalchemy import and_, bindparam, select
+from sqlmodel import Session, col
 
 from app.errors import NotFound
+from app.models import Risk, Service
 from app.models.base import utcnow
 from app.reports.periods import Period, half_containing
 from app.reports.rows import (
@@ -25,7 +29,7 @@ from app.reports.rows import (
     RiskRow,
     ServiceSummary,
 )
-from app.risks.repository import RiskFilter, RiskRowOut, search
+from app.risks.repository import RiskFilter, RiskRowOut, is_overdue, search
 from app.risks.repository import cells as risk_cells
 from app.scoring import Matrix
 from app.services import repository as services
@@ -82,6 +86,62 @@ def heatmap(
     for likelihood, impact, ref in risk_cells(session, flt, today=as_of or date.max):
         cells.setdefault((likelihood, impact), []).append(ref)
     return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+
+
+def current_heatmap(
+    session: Session, service_codes: Sequence[str] | None, basis: str
+) -> tuple[dict[str, str], HeatmapCells]:
+    """The names of the services asked for (a code absent from them is no service), and the
+    refs of their open risks in each cell now; None: every service. One indexed query.
+
+    The heat map asked for again is drawn from its cache, so this query is most of what the
+    request costs: it reads only (code, name, likelihood, impact, ref), by a statement built
+    once, and finds the services and their risks in the same round trip.
+    """
+    params: dict[str, Any] = {}
+    if service_codes is None:
+        statement = _current_cells(basis, "every")
+    elif len(service_codes) == 1:  # the usual case, without an IN list to expand per request
+        statement, params["code"] = _current_cells(basis, "one"), service_codes[0]
+    else:
+        statement, params["codes"] = _current_cells(basis, "some"), list(service_codes)
+    names: dict[str, str] = {}
+    cells: dict[tuple[int, int], list[str]] = {}
+    for code, name, likelihood, impact, ref in session.connection().execute(statement, params):
+        names[code] = name
+        if ref is not None:  # a service without an assessed open risk still has its row
+            cells.setdefault((likelihood, impact), []).append(ref)
+    return names, HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+
+
+@lru_cache(maxsize=6)
+def _current_cells(basis: str, services: Literal["one", "some", "every"]) -> Any:
+    """The statement of `current_heatmap`, in the order of the risk list's `ORDER` (so each
+    cell lists its refs as `heatmap` does): service, score (highest first), ref, id."""
+    prefix = "inherent" if basis == "inherent" else "residual"
+    likelihood, impact, score = (
+        col(getattr(Risk, f"{prefix}_{part}")) for part in ("likelihood", "impact", "score")
+    )
+    assessed = and_(col(Risk.status) == "open", score.is_not(None))
+    columns = (col(Service.code), col(Service.name), likelihood, impact, col(Risk.ref))
+    order = (col(Service.code), score.desc(), col(Risk.ref), col(Risk.id))
+    if services == "every":
+        joined = select(*columns).join(Service, col(Service.id) == col(Risk.service_id)).where(assessed)
+        return joined.order_by(*order)
+    code = col(Service.code)
+    asked = code == bindparam("code") if services == "one" else code.in_(bindparam("codes", expanding=True))
+    return (
+        select(*columns)
+        .select_from(Service)
+        .outerjoin(Risk, and_(col(Risk.service_id) == col(Service.id), assessed))
+        .where(asked)
+        .order_by(*order)
+    )
+
+
+def service_names(session: Session, service_codes: Sequence[str]) -> dict[str, str]:
+    """Code -> name of those of `service_codes` that are services."""
+    return {s.code: s.name for s in services.listing(session, service_codes)}
 
 
 def review_report(
@@ -233,7 +293,7 @@ def _risk_row(r: RiskRowOut, day: date, before: dict[int | None, RiskRowOut]) ->
         target=_assessment(r.target),
         last_reviewed_on=r.last_reviewed_on,
         next_review_due=r.next_review_due,
-        overdue=r.status == "open" and (r.next_review_due is None or r.next_review_due < day),
+        overdue=is_overdue(r.status, r.next_review_due, day),
         previous_score=previous,
         direction=direction,
     )

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from app.reports import heatmap
 from app.reports.heatmap import (
     clear_heatmap_cache,
     heatmap_cache_info,
     heatmap_description,
     heatmap_layout,
+    heatmap_pair_picture,
+    heatmap_picture,
     render_heatmap,
     render_heatmap_pair,
 )
@@ -206,3 +209,75 @@ def test_importing_the_module_does_not_import_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert result.stdout.strip() == "False"
+
+
+def full_drawing(matrix: Matrix, panels: tuple, titles: tuple[str, ...]) -> Image.Image:  # type: ignore[type-arg]
+    """The picture drawn the plain way: every artist on one figure, saved by matplotlib."""
+    import matplotlib
+
+    layout = heatmap_layout(matrix, pair=len(panels) == 2)
+    out = io.BytesIO()
+    with heatmap._DRAWING:
+        labels, squares, colours = heatmap._composition(matrix, layout, panels, titles)
+        figure = heatmap._blank_figure(layout)
+        heatmap._add(figure, labels, squares, colours)
+        with matplotlib.rc_context(heatmap._RC):
+            figure.savefig(
+                out, format="png", dpi=layout.width_px / figure.get_figwidth(), facecolor="#ffffff"
+            )
+        figure.clear()
+    return Image.open(io.BytesIO(out.getvalue())).convert("RGBA")
+
+
+@pytest.mark.parametrize("matrix", [default_matrix(), five_by_five()], ids=["4x4", "5x5"])
+@pytest.mark.parametrize("pair", [False, True], ids=["single", "pair"])
+def test_png_drawn_on_the_cached_grid_is_the_full_drawing_pixel_for_pixel(matrix, pair):
+    # The grid, key and axis labels are drawn once and only the title, counts and refs per
+    # picture: the result must not differ from drawing everything, in any pixel.
+    crowded = tuple(f"HS{n:02d}" for n in range(1, 41))
+    cells = HeatmapCells("residual", {(1, 1): ("HS01", "HS02"), (2, 3): crowded, (3, 2): ("Ref é/ü",)})
+    title = "Housing Services: a long title that wraps nowhere, 23 Nov 2026"
+    clear_heatmap_cache()
+    if pair:
+        other = every_cell_full(matrix)
+        png = render_heatmap_pair(matrix, cells, other, title=title)
+        panels = (heatmap._cells_key(matrix, cells), heatmap._cells_key(matrix, other))
+        titles = (title, "Inherent risk", "Residual risk")
+    else:
+        png = render_heatmap(matrix, cells, title=title)
+        panels, titles = (heatmap._cells_key(matrix, cells),), (title,)
+    drawn = Image.open(io.BytesIO(png))
+    drawn.load()
+    assert drawn.convert("RGBA").tobytes() == full_drawing(matrix, panels, titles).tobytes()
+    # and the same again once the grid is cached
+    assert render_heatmap(matrix, every_cell_full(matrix), title="Again") == render_heatmap(
+        matrix, every_cell_full(matrix), title="Again"
+    )
+
+
+def test_png_is_a_valid_rgba_png_at_100_dpi():
+    png = render_heatmap(default_matrix(), heatmap_cells(community_partnerships()), title="Valid")
+    Image.open(io.BytesIO(png)).verify()
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "RGBA"
+    assert [round(d) for d in image.info["dpi"]] == [100, 100]
+
+
+def test_entity_tag_follows_what_the_picture_shows():
+    matrix = default_matrix()
+    cells = heatmap_cells(community_partnerships())
+    tag = heatmap_picture(matrix, cells, title="Tagged").etag
+    assert tag.startswith('W/"')
+    clear_heatmap_cache()
+    assert heatmap_picture(matrix, cells, title="Tagged").etag == tag  # not tied to the process
+    moved = dict(cells.cells)
+    moved[(4, 4)] = (*moved.get((4, 4), ()), "CP99")
+    others = {
+        heatmap_picture(matrix, HeatmapCells("residual", moved), title="Tagged").etag,
+        heatmap_picture(matrix, cells, title="Tagged again").etag,
+        heatmap_picture(matrix, cells, title="Tagged", fmt="svg").etag,
+        heatmap_picture(five_by_five(), cells, title="Tagged").etag,
+        heatmap_pair_picture(matrix, cells, cells, title="Tagged").etag,
+    }
+    assert tag not in others
+    assert len(others) == 5
