@@ -72,7 +72,8 @@ def write_bind(engine: Engine) -> Engine:
 @contextmanager
 def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A session that commits when the block succeeds and rolls back when it raises."""
-    session = Session(write_bind(engine) if write else engine, expire_on_commit=False)
+    already = engine.get_execution_options().get(WRITE_OPTION, False)
+    session = Session(write_bind(engine) if write and not already else engine, expire_on_commit=False)
     try:
         yield session
         session.commit()

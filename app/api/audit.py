@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
+from sqlmodel import Session
 
-from app.access.principal import Action, Principal
-from app.api.deps import PrincipalDep, Reader, SessionDep
+from app.access.principal import Principal
+from app.api.deps import AuditWork, ReadWork
 from app.audit import repository
 from app.audit.schemas import AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
 from app.audit.trail import verify_chain
@@ -21,19 +22,9 @@ MAX_PAGE_SIZE = 200
 _MOMENT = "a date (YYYY-MM-DD, the whole day) or an ISO 8601 datetime; UTC unless a zone is given"
 
 
-def _auditor(principal: PrincipalDep) -> Principal:
-    """Require a token whose role may read the whole audit trail (auditors and admins)."""
-    principal.require_route(Action.AUDIT)
-    return principal
-
-
-Auditor = Annotated[Principal, Depends(_auditor)]
-
-
 @router.get("/audit/events", response_model=AuditPage)
-def list_events(
-    session: SessionDep,
-    _: Auditor,
+async def list_events(
+    work: AuditWork,
     entity_type: Annotated[str | None, Query(max_length=40, description="e.g. risk, service, token")] = None,
     entity_id: Annotated[
         str | None, Query(max_length=100, description="e.g. a risk id or service code")
@@ -58,29 +49,37 @@ def list_events(
         since=parse_moment(from_, "from", end=False),
         until=parse_moment(to, "to", end=True),
     )
-    rows, total = repository.search(session, flt, offset=(page - 1) * page_size, limit=page_size)
-    return AuditPage(
-        items=[event_public(row) for row in rows],
-        total=total,
-        page=page,
-        page_size=page_size,
-        pages=math.ceil(total / page_size) if total else 0,
-    )
+
+    def read(session: Session, auditor: Principal) -> AuditPage:
+        rows, total = repository.search(session, flt, offset=(page - 1) * page_size, limit=page_size)
+        return AuditPage(
+            items=[event_public(row) for row in rows],
+            total=total,
+            page=page,
+            page_size=page_size,
+            pages=math.ceil(total / page_size) if total else 0,
+        )
+
+    return await work.run(read)
 
 
 @router.get("/audit/verify", response_model=ChainCheck)
-def verify(session: SessionDep, _: Auditor) -> ChainCheck:
+async def verify(work: AuditWork) -> ChainCheck:
     """Walk the hash chain: intact, or the id of the first altered or out-of-place entry."""
-    checked, broken = verify_chain(session)
+    checked, broken = await work.run(lambda session, auditor: verify_chain(session))
     if broken is None:
         return ChainCheck(intact=True, checked=checked, broken_at=None, reason=None)
     return ChainCheck(intact=False, checked=checked, broken_at=broken.event_id, reason=broken.reason)
 
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
-def risk_history(
-    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], session: SessionDep, actor: Reader
+async def risk_history(
+    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], work: ReadWork
 ) -> list[AuditEventPublic]:
     """Every change and review of the risk (review rounds and its import included), newest first."""
-    risk, service = readable_risk(session, actor, risk_id)
-    return [event_public(entry) for entry in repository.risk_history(session, risk, service.code)]
+
+    def read(session: Session, actor: Principal) -> list[AuditEventPublic]:
+        risk, service = readable_risk(session, actor, risk_id)
+        return [event_public(entry) for entry in repository.risk_history(session, risk, service.code)]
+
+    return await work.run(read)

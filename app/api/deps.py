@@ -1,19 +1,20 @@
-"""Typed dependency aliases that keep route signatures short.
+"""Typed dependency aliases that keep route signatures short, and a request's `Work`.
 
-Dependencies that only read app state or check a principal are `async def`: FastAPI runs
-a plain `def` dependency in a worker thread, and each such hop costs more than the work.
+Every dependency here is `async def` and touches no database: FastAPI runs a plain `def`
+dependency in a worker thread, and each such hop costs more than the work. The database
+work of a request, its token check included, is done by `Work.run` in one hop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -21,12 +22,15 @@ from app.access.principal import Action, Principal
 from app.access.tokens import authenticate
 from app.clock import today
 from app.config import Settings
+from app.db import transaction
 from app.errors import FieldProblem, InvalidInput, Unauthenticated
 from app.risks.service import Calendar
 from app.scoring import Matrix
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_COOKIE = "riskreg_token"
+T = TypeVar("T")
+P = ParamSpec("P")
 _bearer = HTTPBearer(auto_error=False, description="a token made with `riskreg token create`")
 
 
@@ -55,41 +59,6 @@ async def write_slot(request: Request) -> AsyncIterator[None]:
         yield
 
 
-async def get_session(
-    request: Request, _slot: Annotated[None, Depends(write_slot, scope="function")]
-) -> AsyncIterator[Session]:
-    """The request's session: commits when the route succeeds, before the response is sent.
-
-    Making a session touches no database, so it is made on the event loop; the commit (or
-    the rollback) and the close then run in one worker-thread hop, not one hop each way.
-    """
-    write = request.method not in READ_METHODS
-    engine: Engine = request.app.state.write_engine if write else request.app.state.engine
-    session = Session(engine, expire_on_commit=False)
-    try:
-        yield session
-    except BaseException:
-        await run_in_threadpool(_end, session, commit=False)
-        raise
-    await run_in_threadpool(_end, session, commit=True)
-
-
-def _end(session: Session, *, commit: bool) -> None:
-    try:
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
 async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was made with."""
     settings: Settings = request.app.state.settings
@@ -107,47 +76,87 @@ async def get_calendar(request: Request) -> Calendar:
     return Calendar(today=today(), interval_months=request.app.state.settings.review_interval_months)
 
 
-def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: SessionDep,
-) -> Principal:
-    """Who is asking, from the bearer token; 401 when there is none or it is not valid.
-
-    Browsers reading the pages and downloads send the token in the page cookie
-    instead; the cookie is accepted only on reads, so it can never drive a change.
-    The token is looked up in the request's own transaction: no second connection
-    (on PostgreSQL a checkout, a ping, BEGIN and ROLLBACK: four round trips) per request.
-    """
-    secret = credentials.credentials if credentials is not None else None
-    if not secret and request.method in READ_METHODS:
-        secret = request.cookies.get(TOKEN_COOKIE)
-    if not secret:
-        raise Unauthenticated("send Authorization: Bearer <token>")
-    principal = authenticate(session.connection(), secret)
-    request.state.principal = principal
-    return principal
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 MatrixDep = Annotated[Matrix, Depends(get_matrix)]
 CalendarDep = Annotated[Calendar, Depends(get_calendar)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def _route_guard(action: Action) -> object:
-    async def guard(principal: PrincipalDep) -> Principal:
-        principal.require_route(action)
+class Work:
+    """One request's database work, done in a single worker-thread hop.
+
+    FastAPI runs each plain `def` dependency, a plain `def` route and the check of its
+    answer in a worker thread, one hop each, and on this 2-core machine a hop costs more
+    than a small query. A route is `async def` and hands its work to `run`: in one hop the
+    token is checked against the route's action, `fn(session, principal, ...)` runs, and
+    the transaction commits (or, on any error, rolls back) before the route answers. The
+    token is read in that same transaction: no second connection per request.
+    """
+
+    __slots__ = ("_action", "_request", "_secret", "principal")
+
+    def __init__(self, request: Request, secret: str, action: Action) -> None:
+        self._request = request
+        self._secret = secret
+        self._action = action
+        self.principal: Principal | None = None
+
+    async def run(
+        self, fn: Callable[Concatenate[Session, Principal, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`fn(session, principal, *args, **kwargs)`, in one transaction committed on success."""
+        return await run_in_threadpool(self._run, fn, *args, **kwargs)
+
+    async def check(self) -> Principal:
+        """Check the token alone: Unauthenticated (401), or Forbidden (403) for its role."""
+        return await run_in_threadpool(self._check)
+
+    def _run(
+        self, fn: Callable[Concatenate[Session, Principal, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        write = self._request.method not in READ_METHODS
+        state = self._request.app.state
+        with transaction(state.write_engine if write else state.engine, write=write) as session:
+            return fn(session, self._authenticate(session.connection()), *args, **kwargs)
+
+    def _check(self) -> Principal:
+        with transaction(self._request.app.state.engine, write=False) as session:
+            return self._authenticate(session.connection())
+
+    def _authenticate(self, connection: Connection) -> Principal:
+        principal = authenticate(connection, self._secret)
+        principal.require_route(self._action)
+        self.principal = principal
         return principal
 
-    guard.__doc__ = f"Require a token whose role may {action.value}."
-    return Depends(guard)
+
+def _work(action: Action) -> Any:
+    async def work(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _slot: Annotated[None, Depends(write_slot, scope="function")],
+    ) -> Work:
+        # Browsers reading the pages and downloads send the token in the page cookie
+        # instead; the cookie is accepted only on reads, so it can never drive a change.
+        secret = credentials.credentials if credentials is not None else None
+        if not secret and request.method in READ_METHODS:
+            secret = request.cookies.get(TOKEN_COOKIE)
+        if not secret:
+            raise Unauthenticated("send Authorization: Bearer <token>")
+        # The 422 handler finds it here and checks the token first: a request with a bad
+        # token is answered 401 (a token without the role, 403), whatever else is wrong.
+        request.state.work = found = Work(request, secret, action)
+        return found
+
+    work.__doc__ = f"The request's work, for a token whose role may {action.value}."
+    return Depends(work)
 
 
-#: Route-level guards; object-level checks (which service) run in the domain services.
-Reader = Annotated[Principal, _route_guard(Action.READ)]
-Writer = Annotated[Principal, _route_guard(Action.WRITE)]
-Admin = Annotated[Principal, _route_guard(Action.ADMINISTER)]
+#: A route's work, for a token whose role may use routes of that kind; which services it
+#: may read or change is checked by the domain services.
+ReadWork = Annotated[Work, _work(Action.READ)]
+WriteWork = Annotated[Work, _work(Action.WRITE)]
+AdminWork = Annotated[Work, _work(Action.ADMINISTER)]
+AuditWork = Annotated[Work, _work(Action.AUDIT)]
 
 
 async def refuse_repeated_query_parameters(request: Request) -> None:

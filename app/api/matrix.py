@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import MatrixDep, Reader
+from app.api.deps import MatrixDep, ReadWork
 from app.fields import PublicModel
 from app.scoring import Matrix
 
@@ -65,6 +65,7 @@ def matrix_out(matrix: Matrix) -> MatrixOut:
 
 
 @router.get("/matrix", response_model=MatrixOut)
-def get_matrix(matrix: MatrixDep, _: Reader) -> MatrixOut:
+async def get_matrix(matrix: MatrixDep, work: ReadWork) -> MatrixOut:
     """The likelihood x impact matrix in force: levels, bands and every cell."""
+    await work.check()
     return matrix_out(matrix)

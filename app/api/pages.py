@@ -10,10 +10,10 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
 
 from app.access.tokens import authenticate
-from app.api.deps import TOKEN_COOKIE, CalendarDep, MatrixDep, SessionDep
+from app.api.deps import TOKEN_COOKIE, CalendarDep, MatrixDep
+from app.db import transaction
 from app.errors import Unauthenticated
 from app.reports import queries
 from app.reports.periods import half_containing
@@ -46,21 +46,21 @@ def warm_up_pages() -> None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, matrix: MatrixDep, calendar: CalendarDep) -> Response:
+def home(request: Request, matrix: MatrixDep, calendar: CalendarDep) -> Response:
     """The council's registers: band counts per service, the heat map, and every download."""
     secret = request.cookies.get(TOKEN_COOKIE)
-    try:
-        if not secret:
-            raise Unauthenticated("no token")
-        with Session(request.app.state.engine) as auth_session:
-            principal = authenticate(auth_session, secret)
-    except Unauthenticated as exc:
-        page = _templates().get_template("signin.html").render(error=None if not secret else exc.detail)
-        return HTMLResponse(page, status_code=401 if secret else 200)
-    listed = services.listing(session, principal.readable_services())
-    summaries = service_rules.public(listed, session, matrix)
-    codes = [s.code for s in listed] if principal.readable_services() is not None else None
-    cells = queries.heatmap(session, codes, "residual")
+    with transaction(request.app.state.engine, write=False) as session:
+        try:
+            if not secret:
+                raise Unauthenticated("no token")
+            principal = authenticate(session.connection(), secret)
+        except Unauthenticated as exc:
+            page = _templates().get_template("signin.html").render(error=None if not secret else exc.detail)
+            return HTMLResponse(page, status_code=401 if secret else 200)
+        listed = services.listing(session, principal.readable_services())
+        summaries = service_rules.public(listed, session, matrix)
+        codes = [s.code for s in listed] if principal.readable_services() is not None else None
+        cells = queries.heatmap(session, codes, "residual")
     from app.reports.heatmap import render_heatmap
 
     svg = render_heatmap(matrix, cells, title=f"Council residual risk, {calendar.today:%d %b %Y}", fmt="svg")

@@ -182,6 +182,23 @@ def test_unknown_revoked_and_expired_tokens_are_refused_everywhere(app: FastAPI)
     assert response.headers.get("www-authenticate") == "Bearer"
 
 
+def test_a_bad_token_is_answered_401_whatever_else_is_wrong_with_the_request(app: FastAPI) -> None:
+    """The token is checked before the fields are judged: a bad token never learns which are wrong,
+    whether the framework refuses them (an empty body) or the route does (a date in the future)."""
+    world = seed(app)
+    unknown = as_token(app, "rr_" + "x" * 43)
+    for call in protected(app, world):
+        if call.method in WRITES:
+            assert_unauthenticated(send(unknown, call, body={}), call)
+        assert_unauthenticated(send(unknown, call, query={"page": "0", "as_of": "2999-01-01"}), call)
+    future = {"as_of": "2999-01-01"}
+    for path in ("/api/v1/risks", "/api/v1/reports/heatmap"):
+        assert_unauthenticated(unknown.get(path, params=future), Call("GET", path, path, None))  # type: ignore[arg-type]
+        refused = world.auditor.get(path, params=future)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "query.as_of"
+
+
 def test_auditor_is_refused_every_write_before_the_body_is_read(app: FastAPI) -> None:
     world = seed(app)
     writes = [c for c in protected(app, world) if c.method in WRITES]

@@ -87,6 +87,9 @@ def test_the_report_warm_up_is_done_before_the_first_request_and_leaves_no_threa
         "with TestClient(create_app(settings)) as client:\n"
         "    loaded = sorted(m for m in ('matplotlib', 'fpdf', 'jinja2') if m in sys.modules)\n"
         "    assert client.get('/health').status_code == 200\n"
+        "for thread in threading.enumerate():\n"
+        "    if thread is not threading.main_thread():\n"
+        "        thread.join(timeout=10)  # the event loop's idle worker threads end with it\n"
         "print(json.dumps({'loaded': loaded, 'threads': threading.active_count()}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
