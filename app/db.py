@@ -4,7 +4,8 @@ SQLite (the embedded default) gets WAL, foreign keys and a busy timeout on every
 connection, and write transactions start with BEGIN IMMEDIATE so that concurrent
 writers queue on the busy timeout instead of failing with "database is locked".
 PostgreSQL uses a connection pool and READ COMMITTED; rows that a change depends on
-are locked with SELECT ... FOR UPDATE by the domain services.
+are locked with SELECT ... FOR UPDATE by the domain services, and reads run in
+autocommit (`read_bind`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def _configure_sqlite(engine: Engine, settings: Settings) -> None:
 def write_bind(engine: Engine) -> Engine:
     """The engine as seen by a session that will write (BEGIN IMMEDIATE on SQLite)."""
     return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def read_bind(engine: Engine) -> Engine:
+    """The engine as seen by a session that only reads.
+
+    On PostgreSQL its statements run in autocommit: under READ COMMITTED each statement
+    takes its own snapshot whether or not it is in a transaction, so BEGIN and COMMIT would
+    cost two round trips and give nothing. A SQLite read stays one transaction, which is one
+    consistent snapshot, and costs nothing more.
+    """
+    return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from app.api import audit, health, imports, matrix, pages, problems, reports, ri
 from app.api.deps import refuse_repeated_query_parameters
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.config import Settings, get_settings
-from app.db import make_engine, write_bind
+from app.db import make_engine, read_bind, write_bind
 from app.scoring import Matrix, default_matrix, load_matrix
 
 log = logging.getLogger("riskreg")
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = read_bind(engine)
     app.state.write_engine = write_bind(engine)
     app.state.matrix = matrix_in_force(settings)
     problems.install(app)

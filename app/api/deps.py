@@ -115,11 +115,11 @@ class Work:
     ) -> T:
         write = self._request.method not in READ_METHODS
         state = self._request.app.state
-        with transaction(state.write_engine if write else state.engine, write=write) as session:
+        with transaction(state.write_engine if write else state.read_engine, write=write) as session:
             return fn(session, self._authenticate(session.connection()), *args, **kwargs)
 
     def _check(self) -> Principal:
-        with transaction(self._request.app.state.engine, write=False) as session:
+        with transaction(self._request.app.state.read_engine, write=False) as session:
             return self._authenticate(session.connection())
 
     def _authenticate(self, connection: Connection) -> Principal:

@@ -49,7 +49,7 @@ def warm_up_pages() -> None:
 def home(request: Request, matrix: MatrixDep, calendar: CalendarDep) -> Response:
     """The council's registers: band counts per service, the heat map, and every download."""
     secret = request.cookies.get(TOKEN_COOKIE)
-    with transaction(request.app.state.engine, write=False) as session:
+    with transaction(request.app.state.read_engine, write=False) as session:
         try:
             if not secret:
                 raise Unauthenticated("no token")
