@@ -4,7 +4,8 @@ Kept by triggers on `risk` (insert, delete, and an update of status, residual_ba
 service_id), so that the total of the audit list (open risks of some bands) sums a few
 rows per service instead of counting every matching risk: at 100,000 risks the count was
 the one part of the list that grew with the register (~1.5 ms SQLite, 3-30 ms PostgreSQL).
-An unassessed risk counts under the band ''.
+An unassessed risk counts under the band ''. The council-wide total (no service filter)
+reads the index on (status, residual_band, risks) alone.
 
 On PostgreSQL an update takes the two rows it changes in key order, so two reviews moving
 risks between the same bands in opposite directions cannot deadlock.
@@ -79,6 +80,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("status", "residual_band", "service_id"),
         sqlite_with_rowid=False,
     )
+    op.create_index("ix_risk_band_count_total", "risk_band_count", ["status", "residual_band", "risks"])
     op.execute(
         "INSERT INTO risk_band_count (status, residual_band, service_id, risks) "
         "SELECT status, coalesce(residual_band, ''), service_id, count(*) FROM risk "
@@ -97,4 +99,5 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER risk_band_count_insert_delete ON risk")
         op.execute("DROP TRIGGER risk_band_count_update ON risk")
         op.execute("DROP FUNCTION risk_band_count_change()")
+    op.drop_index("ix_risk_band_count_total", table_name="risk_band_count")
     op.drop_table("risk_band_count")
