@@ -8,6 +8,7 @@ work of a request, its token check included, is done by `Work.run` in one hop.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -22,13 +24,16 @@ from app.access.principal import Action, Principal
 from app.access.tokens import authenticate
 from app.clock import today
 from app.config import Settings
-from app.db import transaction
+from app.db import may_retry, transaction
 from app.errors import FieldProblem, InvalidInput, Unauthenticated
 from app.risks.service import Calendar
 from app.scoring import Matrix
 
+#: How many times a request's work runs when PostgreSQL picks it as a deadlock victim.
+TRANSACTION_ATTEMPTS = 3
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_COOKIE = "riskreg_token"
+log = logging.getLogger("riskreg")
 T = TypeVar("T")
 P = ParamSpec("P")
 _bearer = HTTPBearer(auto_error=False, description="a token made with `riskreg token create`")
@@ -89,7 +94,9 @@ class Work:
     than a small query. A route is `async def` and hands its work to `run`: in one hop the
     token is checked against the route's action, `fn(session, principal, ...)` runs, and
     the transaction commits (or, on any error, rolls back) before the route answers. The
-    token is read in that same transaction: no second connection per request.
+    token is read in that same transaction: no second connection per request. When
+    PostgreSQL aborts the transaction as a deadlock victim, the work runs again from the
+    start (up to TRANSACTION_ATTEMPTS in all) instead of answering 503.
     """
 
     __slots__ = ("_action", "_request", "_secret", "principal")
@@ -115,8 +122,20 @@ class Work:
     ) -> T:
         write = self._request.method not in READ_METHODS
         state = self._request.app.state
-        with transaction(state.write_engine if write else state.read_engine, write=write) as session:
-            return fn(session, self._authenticate(session.connection()), *args, **kwargs)
+        attempt = 1
+        while True:
+            try:
+                with transaction(state.write_engine if write else state.read_engine, write=write) as session:
+                    return fn(session, self._authenticate(session.connection()), *args, **kwargs)
+            except OperationalError as exc:
+                # A deadlock victim (PostgreSQL): everything it did was rolled back and the
+                # other transaction goes on, so the whole work can run again.
+                if attempt == TRANSACTION_ATTEMPTS or not may_retry(exc):
+                    raise
+                attempt += 1
+                log.warning(
+                    "%s %s: %s; running it again", self._request.method, self._request.url.path, exc.orig
+                )
 
     def _check(self) -> Principal:
         with transaction(self._request.app.state.read_engine, write=False) as session:
