@@ -71,9 +71,9 @@ def _configure_sqlite(engine: Engine, settings: Settings) -> None:
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
-def may_retry(exc: BaseException) -> bool:
+def may_retry(exc: OperationalError) -> bool:
     """Whether `exc` aborted a transaction that can simply be run again (a deadlock victim)."""
-    return isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 def write_bind(engine: Engine) -> Engine:
@@ -95,8 +95,15 @@ def read_bind(engine: Engine) -> Engine:
 @contextmanager
 def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A session that commits when the block succeeds and rolls back when it raises."""
-    already = engine.get_execution_options().get(WRITE_OPTION, False)
-    session = Session(write_bind(engine) if write and not already else engine, expire_on_commit=False)
+    with committed(write_bind(engine) if write else engine) as session:
+        yield session
+
+
+@contextmanager
+def committed(bind: Engine) -> Iterator[Session]:
+    """A session on `bind` as given (see `write_bind`, `read_bind`): committed when the block
+    succeeds, rolled back when it raises."""
+    session = Session(bind, expire_on_commit=False)
     try:
         yield session
         session.commit()

@@ -24,7 +24,7 @@ from app.access.principal import Action, Principal
 from app.access.tokens import authenticate
 from app.clock import today
 from app.config import Settings
-from app.db import may_retry, transaction
+from app.db import committed, may_retry
 from app.errors import FieldProblem, InvalidInput, Unauthenticated
 from app.risks.service import Calendar
 from app.scoring import Matrix
@@ -125,7 +125,7 @@ class Work:
         attempt = 1
         while True:
             try:
-                with transaction(state.write_engine if write else state.read_engine, write=write) as session:
+                with committed(state.write_engine if write else state.read_engine) as session:
                     return fn(session, self._authenticate(session.connection()), *args, **kwargs)
             except OperationalError as exc:
                 # A deadlock victim (PostgreSQL): everything it did was rolled back and the
@@ -138,7 +138,7 @@ class Work:
                 )
 
     def _check(self) -> Principal:
-        with transaction(self._request.app.state.read_engine, write=False) as session:
+        with committed(self._request.app.state.read_engine) as session:
             return self._authenticate(session.connection())
 
     def _authenticate(self, connection: Connection) -> Principal:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.access.tokens import authenticate
 from app.api.deps import TOKEN_COOKIE, CalendarDep, MatrixDep
-from app.db import transaction
+from app.db import committed
 from app.errors import Unauthenticated
 from app.reports import queries
 from app.reports.periods import half_containing
@@ -49,7 +49,7 @@ def warm_up_pages() -> None:
 def home(request: Request, matrix: MatrixDep, calendar: CalendarDep) -> Response:
     """The council's registers: band counts per service, the heat map, and every download."""
     secret = request.cookies.get(TOKEN_COOKIE)
-    with transaction(request.app.state.read_engine, write=False) as session:
+    with committed(request.app.state.read_engine) as session:
         try:
             if not secret:
                 raise Unauthenticated("no token")

@@ -19,6 +19,7 @@ from app.fields import AssessmentIn, AssessmentOut
 from app.models import ControlMeasure, Review, Risk, RiskBandCount, table_of
 from app.models.base import utcnow
 from app.reviews.schemas import ReviewCreate, ReviewPublic
+from app.risks import repository
 from app.scoring import Assessment, Matrix, OutOfMatrixError
 
 
@@ -92,11 +93,6 @@ _LATEST_REVIEWS = select(
     .order_by(_later.c.reviewed_on.desc(), _later.c.id.desc())
     .limit(1)
     .scalar_subquery(),
-)
-_CONTROLS_OF = (
-    select(_CONTROL.c.risk_id, _CONTROL.c.text)
-    .where(_CONTROL.c.risk_id.in_(bindparam("risk_ids", expanding=True)))
-    .order_by(_CONTROL.c.risk_id, _CONTROL.c.position)
 )
 # A risk whose band or status changes moves its service's band counts (triggers on `risk`).
 _LOCK_BAND_COUNTS = (
@@ -181,7 +177,7 @@ def append_reviews(
     latest = _latest_reviews(db, ids)
     _refuse_backdated(entries, latest)
     kept = [entry.risk.id for entry in entries if entry.body.controls is None]
-    current = current_controls(db, kept) if kept else {}
+    current = repository.controls_of(db, kept)
 
     now = utcnow()
     rows: list[dict[str, Any]] = []
@@ -341,14 +337,6 @@ def snapshot(review: Mapping[str, Any]) -> dict[str, object]:
         for name, value in review.items()
         if name not in ("superseded_on", "created_at")
     }
-
-
-def current_controls(session: Session | Connection, risk_ids: Sequence[int]) -> dict[int, list[str]]:
-    """The current control measures of each of these risks, in order (a risk with none is absent)."""
-    current: dict[int, list[str]] = {}
-    for risk_id, text in session.execute(_CONTROLS_OF, {"risk_ids": list(risk_ids)}):
-        current.setdefault(risk_id, []).append(text)
-    return current
 
 
 def _columns(prefix: str, value: Assessment | None) -> dict[str, int | str | None]:

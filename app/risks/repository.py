@@ -20,7 +20,7 @@ from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -113,6 +113,12 @@ _RISK, _SERVICE, _CONTROL, _REVIEW, _BAND_COUNT = (
     table_of(m) for m in (Risk, Service, ControlMeasure, Review, RiskBandCount)
 )
 R, S = _RISK.c, _SERVICE.c
+#: A risk's control measures, in order: read by every review and risk read, built once.
+_CONTROLS_OF = (
+    sa.select(_CONTROL.c.risk_id, _CONTROL.c.text)
+    .where(_CONTROL.c.risk_id.in_(sa.bindparam("risk_ids", expanding=True)))
+    .order_by(_CONTROL.c.risk_id, _CONTROL.c.position)
+)
 _ASSESSED = ("residual", "inherent", "target")
 _PARTS = ("likelihood", "impact", "score", "band")
 _SHOWN = (
@@ -158,31 +164,22 @@ def by_id(session: Session, risk_id: int, *, for_update: bool = False) -> tuple[
     return (row[0], row[1]) if row else None
 
 
-def by_refs(
-    session: Session, service_id: int, refs: Sequence[str], *, for_update: bool = False
-) -> dict[str, Risk]:
-    """The service's risks with these refs, by ref, locked in id order when asked."""
+def by_refs(session: Session, service_id: int, refs: Sequence[str]) -> dict[str, Risk]:
+    """The service's risks with these refs, by ref."""
     query = (
         select(Risk)
         .where(Risk.service_id == service_id, col(Risk.ref).in_(list(refs)))
         .order_by(col(Risk.id))
     )
-    if for_update:
-        query = query.with_for_update()
     return {r.ref: r for r in session.exec(query).all()}
 
 
-def controls_of(session: Session, risk_ids: Sequence[int]) -> dict[int, list[str]]:
-    """The current control measures of each risk, in order."""
+def controls_of(session: Session | Connection, risk_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The current control measures of each risk, in order (a risk with none: an empty list)."""
     if not risk_ids:
         return {}
-    rows = session.exec(
-        select(ControlMeasure.risk_id, ControlMeasure.text)
-        .where(col(ControlMeasure.risk_id).in_(list(risk_ids)))
-        .order_by(col(ControlMeasure.risk_id), col(ControlMeasure.position))
-    ).all()
     result: dict[int, list[str]] = {rid: [] for rid in risk_ids}
-    for risk_id, text in rows:
+    for risk_id, text in session.execute(_CONTROLS_OF, {"risk_ids": list(risk_ids)}):
         result[risk_id].append(text)
     return result
 

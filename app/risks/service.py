@@ -152,7 +152,7 @@ def update_risk(
             "nothing to change", errors=[FieldProblem(("body",), "at least one field is required")]
         )
     assert risk.id is not None
-    before = snapshot(risk, reviews.current_controls(session, [risk.id]).get(risk.id, []))
+    before = snapshot(risk, repository.controls_of(session, [risk.id])[risk.id])
     for name in ("ref", "title", "consequence", "owner", "response"):
         if name in fields:
             value = getattr(changes, name)
@@ -202,7 +202,7 @@ def update_risk(
     risk.updated_at = utcnow()
     risk.updated_by = actor.name
     _flush_unique(session, risk, service.code)
-    after = snapshot(risk, reviews.current_controls(session, [risk.id]).get(risk.id, []))
+    after = snapshot(risk, repository.controls_of(session, [risk.id])[risk.id])
     changed = {k for k in after if after[k] != before.get(k)} - {"version", "updated_at", "updated_by"}
     record_change(
         session,

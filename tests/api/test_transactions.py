@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from app.access.principal import Action, Principal, Role
 from app.api.deps import Work
-from app.db import is_sqlite, transaction
+from app.db import committed, is_sqlite, transaction
 from app.models import Service
 from tests.conftest import make_token
 from tests.databases import engines
@@ -33,7 +33,7 @@ def _driver_connection(session: Session) -> Any:
 
 def test_reads_run_without_a_transaction_on_postgresql_and_in_one_on_sqlite(app: FastAPI) -> None:
     engine = app.state.engine
-    with transaction(app.state.read_engine, write=False) as session:
+    with committed(app.state.read_engine) as session:
         driver = _driver_connection(session)
         session.execute(select(func.count()).select_from(Service))
         if is_sqlite(engine):
@@ -45,12 +45,12 @@ def test_reads_run_without_a_transaction_on_postgresql_and_in_one_on_sqlite(app:
 
 def test_a_connection_used_for_a_read_is_transactional_again_for_the_next_writer(app: FastAPI) -> None:
     """A write that fails after its INSERT leaves nothing, on the very connection a read used."""
-    with transaction(app.state.read_engine, write=False) as session:
+    with committed(app.state.read_engine) as session:
         reader = _driver_connection(session)
         session.execute(select(func.count()).select_from(Service))
 
     def failing_write() -> None:
-        with transaction(app.state.write_engine) as session:
+        with committed(app.state.write_engine) as session:
             assert _driver_connection(session) is reader  # the pool's only connection, back again
             session.add(Service(code="GONE", name="Never committed", created_by="t", updated_by="t"))
             session.flush()
@@ -58,7 +58,7 @@ def test_a_connection_used_for_a_read_is_transactional_again_for_the_next_writer
 
     with pytest.raises(RuntimeError, match="after its insert"):
         failing_write()
-    with transaction(app.state.read_engine, write=False) as session:
+    with committed(app.state.read_engine) as session:
         assert session.execute(select(Service).where(Service.code == "GONE")).first() is None
 
 
@@ -108,7 +108,7 @@ def test_a_deadlock_victim_runs_its_work_again_and_both_changes_land(app: FastAP
         two = pool.submit(Work(request(), secret, Action.WRITE)._run, rename("DLB", "DLA", "two"))
         assert {one.result(timeout=60), two.result(timeout=60)} == {"one", "two"}
     assert sorted(runs.values()) == [1, 2]  # the victim ran twice, the other once
-    with transaction(app.state.read_engine, write=False) as session:
+    with committed(app.state.read_engine) as session:
         names = dict(
             session.execute(select(Service.code, Service.name).where(Service.code.in_(["DLA", "DLB"]))).all()
         )
