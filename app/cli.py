@@ -171,9 +171,9 @@ def demo(
     import uvicorn
 
     from app.clock import today
-    from app.config import Settings
+    from app.config import Settings, matrix_in_force
     from app.demo.build import build_demo, demo_token
-    from app.main import create_app, matrix_in_force
+    from app.main import create_app
     from app.migrations import upgrade
 
     path = Path(database).resolve()
@@ -220,9 +220,9 @@ def import_command(
 ) -> None:
     """Import a legacy service plan: risks, controls, responses, residual assessments."""
     from app.clock import today
+    from app.config import matrix_in_force
     from app.importer import PlanError
     from app.importer.load import decode_plan, import_plan
-    from app.main import matrix_in_force
 
     settings = get_settings()
     try:
@@ -295,7 +295,7 @@ def report_register(
 ) -> None:
     """Write the residual-risk register of one service."""
     from app.clock import today
-    from app.main import matrix_in_force
+    from app.config import matrix_in_force
     from app.reports.documents import register_document
 
     if format not in ("html", "pdf", "csv", "xlsx"):
@@ -333,7 +333,7 @@ def report_six_monthly(
 ) -> None:
     """Write the six-monthly review report for committee."""
     from app.clock import today
-    from app.main import matrix_in_force
+    from app.config import matrix_in_force
     from app.reports.documents import review_document
     from app.reports.periods import PeriodError, parse_period
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 COUNCIL_ZONE = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Today's date and the review interval in force: what the rules about dates need."""
+
+    today: date
+    interval_months: int
 
 
 def today() -> date:

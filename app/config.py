@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.scoring import Matrix, default_matrix, load_matrix
+
 
 class Settings(BaseSettings):
     """Every setting riskreg reads; see the README's Configuration table."""
@@ -38,3 +40,8 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The settings in force (cached; tests build their own Settings)."""
     return Settings()
+
+
+def matrix_in_force(settings: Settings) -> Matrix:
+    """The matrix named by RISKREG_MATRIX_FILE, or the default 4x4."""
+    return load_matrix(settings.matrix_file) if settings.matrix_file else default_matrix()

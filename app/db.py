@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.config import Settings
@@ -64,16 +63,6 @@ def _configure_sqlite(engine: Engine, settings: Settings) -> None:
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-#: SQLSTATEs after which PostgreSQL has rolled the transaction back and running it again
-#: can succeed: serialization_failure and deadlock_detected.
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
-
-
-def may_retry(exc: OperationalError) -> bool:
-    """Whether `exc` aborted a transaction that can simply be run again (a deadlock victim)."""
-    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 def write_bind(engine: Engine) -> Engine:

@@ -6,22 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from app import __version__
 from app.api import audit, health, imports, matrix, pages, problems, reports, risks, services, tokens
-from app.api.deps import refuse_repeated_query_parameters
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, matrix_in_force
 from app.db import make_engine, read_bind, write_bind
-from app.scoring import Matrix, default_matrix, load_matrix
 
 log = logging.getLogger("riskreg")
-
-
-def matrix_in_force(settings: Settings) -> Matrix:
-    """The matrix named by RISKREG_MATRIX_FILE, or the default 4x4."""
-    return load_matrix(settings.matrix_file) if settings.matrix_file else default_matrix()
 
 
 def _warm_up_reports() -> None:
@@ -63,7 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Risk registers of council services: the 4x4 likelihood x impact matrix, "
         "risks, control measures, responses, reviews and reports.",
         lifespan=lifespan,
-        dependencies=[Depends(refuse_repeated_query_parameters)],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -6,10 +6,8 @@ import math
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlmodel import Session
 
-from app.access.principal import Principal
-from app.api.deps import AuditWork, ReadWork
+from app.api.deps import AuditorDep, ReaderDep, SessionDep
 from app.audit import repository
 from app.audit.schemas import AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
 from app.audit.trail import verify_chain
@@ -23,8 +21,9 @@ _MOMENT = "a date (YYYY-MM-DD, the whole day) or an ISO 8601 datetime; UTC unles
 
 
 @router.get("/audit/events", response_model=AuditPage)
-async def list_events(
-    work: AuditWork,
+def list_events(
+    session: SessionDep,
+    auditor: AuditorDep,
     entity_type: Annotated[str | None, Query(max_length=40, description="e.g. risk, service, token")] = None,
     entity_id: Annotated[
         str | None, Query(max_length=100, description="e.g. a risk id or service code")
@@ -49,37 +48,29 @@ async def list_events(
         since=parse_moment(from_, "from", end=False),
         until=parse_moment(to, "to", end=True),
     )
-
-    def read(session: Session, auditor: Principal) -> AuditPage:
-        rows, total = repository.search(session, flt, offset=(page - 1) * page_size, limit=page_size)
-        return AuditPage(
-            items=[event_public(row) for row in rows],
-            total=total,
-            page=page,
-            page_size=page_size,
-            pages=math.ceil(total / page_size) if total else 0,
-        )
-
-    return await work.run(read)
+    rows, total = repository.search(session, flt, offset=(page - 1) * page_size, limit=page_size)
+    return AuditPage(
+        items=[event_public(row) for row in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        pages=math.ceil(total / page_size) if total else 0,
+    )
 
 
 @router.get("/audit/verify", response_model=ChainCheck)
-async def verify(work: AuditWork) -> ChainCheck:
+def verify(session: SessionDep, auditor: AuditorDep) -> ChainCheck:
     """Walk the hash chain: intact, or the id of the first altered or out-of-place entry."""
-    checked, broken = await work.run(lambda session, auditor: verify_chain(session))
+    checked, broken = verify_chain(session)
     if broken is None:
         return ChainCheck(intact=True, checked=checked, broken_at=None, reason=None)
     return ChainCheck(intact=False, checked=checked, broken_at=broken.event_id, reason=broken.reason)
 
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
-async def risk_history(
-    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], work: ReadWork
+def risk_history(
+    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], session: SessionDep, actor: ReaderDep
 ) -> list[AuditEventPublic]:
     """Every change and review of the risk (review rounds and its import included), newest first."""
-
-    def read(session: Session, actor: Principal) -> list[AuditEventPublic]:
-        risk, service = readable_risk(session, actor, risk_id)
-        return [event_public(entry) for entry in repository.risk_history(session, risk, service.code)]
-
-    return await work.run(read)
+    risk, service = readable_risk(session, actor, risk_id)
+    return [event_public(entry) for entry in repository.risk_history(session, risk, service.code)]

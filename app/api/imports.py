@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from app.api.deps import AdminWork, CalendarDep, MatrixDep
+from app.api.deps import AdminDep, CalendarDep, MatrixDep, SessionDep
 from app.fields import Day, PublicModel, ServiceCode, StrictModel
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -64,15 +64,22 @@ class ImportOut(PublicModel):
 
 
 @router.post("", response_model=ImportOut, responses={201: {"model": ImportOut}})
-async def import_service_plan(
-    body: ImportCreate, work: AdminWork, matrix: MatrixDep, calendar: CalendarDep, response: Response
+def import_service_plan(
+    body: ImportCreate,
+    session: SessionDep,
+    actor: AdminDep,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
+    response: Response,
 ) -> ImportOut:
     """Import a service plan's risk register, all or nothing; `dry_run` (the default) only reports."""
     # The plan parser (its regexes and tables) is loaded by the first import, not at start.
     from app.importer.load import import_plan
 
-    result = await work.run(
-        import_plan,
+    # The plan is parsed before the first statement, so outside the write transaction.
+    result = import_plan(
+        session,
+        actor,
         matrix,
         body.text,
         today=calendar.today,

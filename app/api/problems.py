@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from app.errors import PROBLEM_JSON, TYPE_BASE, Conflict, InvalidInput, RiskregError, Unauthenticated
+from app.errors import PROBLEM_JSON, TYPE_BASE, Conflict, RiskregError, Unauthenticated
 
 log = logging.getLogger("riskreg")
 
@@ -57,40 +57,14 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _refused(request: Request) -> JSONResponse | None:
-    """401 or 403 when the request's token, not yet checked, is bad or lacks the role.
-
-    Who may ask comes before what is wrong with the asking: a request refused as invalid
-    before its route checked the token is answered for its token first, so a bad token
-    never learns which of its fields are wrong.
-    """
-    work = getattr(request.state, "work", None)
-    if work is None or work.principal is not None:
-        return None
-    try:
-        await work.check()
-    except RiskregError as refused:
-        return await _riskreg_error(request, refused)
-    except OperationalError as unavailable:
-        return await _operational_error(request, unavailable)
-    return None
-
-
 async def _riskreg_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RiskregError)
-    if isinstance(exc, InvalidInput):
-        refused = await _refused(request)
-        if refused is not None:
-            return refused
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
     return problem_response(exc.problem(request.url.path), headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    refused = await _refused(request)
-    if refused is not None:
-        return refused
     errors = []
     malformed = False
     for err in exc.errors():

@@ -10,12 +10,11 @@ from pydantic import StringConstraints
 from sqlmodel import Session
 
 from app.access.principal import Action, Principal
-from app.api.deps import CalendarDep, MatrixDep, ReadWork
+from app.api.deps import CalendarDep, MatrixDep, ReaderDep, SessionDep
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.fields import Day
 from app.reports.documents import Document, heatmap_document, register_document, review_document
 from app.reports.periods import PeriodError, parse_period
-from app.scoring import Matrix
 from app.services import repository as services
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -45,17 +44,32 @@ def _download(document: Document, headers: dict[str, str] | None = None) -> Resp
 
 def _scope(session: Session, actor: Principal, service: list[str] | None) -> tuple[list[str] | None, str]:
     """The service codes a report covers (None: the whole council) and its name."""
-    readable = actor.readable_services()
     if not service:
-        return (sorted(readable) if readable is not None else None), "Council"
-    codes = sorted({c.strip().upper() for c in service})
+        return _council(actor)
+    codes = _readable_codes(actor, service)
     names = []
     for code in codes:
         found = services.by_code(session, code)
-        if found is None or not actor.may(Action.READ, code):
+        if found is None:
             raise NotFound(f"no service {code}")
         names.append(found.name)
     return codes, names[0] if len(codes) == 1 else " ".join(codes)
+
+
+def _council(actor: Principal) -> tuple[list[str] | None, str]:
+    """The services of a council-wide report: every one the actor may read (None: all of them)."""
+    readable = actor.readable_services()
+    return (sorted(readable) if readable is not None else None), "Council"
+
+
+def _readable_codes(actor: Principal, service: list[str]) -> list[str]:
+    """The asked service codes, upper-cased and sorted; NotFound for one the actor may not read."""
+    codes = sorted({c.strip().upper() for c in service})
+    for code in codes:
+        # not even a well-formed code: no service (PostgreSQL would refuse a NUL in it)
+        if not (code.isascii() and code.isalnum()) or not actor.may(Action.READ, code):
+            raise NotFound(f"no service {code}")
+    return codes
 
 
 def _check_day(value: date | None, today: date, name: str) -> None:
@@ -66,8 +80,9 @@ def _check_day(value: date | None, today: date, name: str) -> None:
 
 
 @router.get("/heatmap", response_class=Response, responses=_HEATMAPS)
-async def heatmap(
-    work: ReadWork,
+def heatmap(
+    session: SessionDep,
+    actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
     service: Annotated[
@@ -82,10 +97,20 @@ async def heatmap(
     ] = None,
 ) -> Response:
     """The likelihood x impact heat map (residual by default; `both` draws inherent beside residual)."""
-    # The same picture asked again costs the token check and one indexed query, in one hop
-    # (`work.run`); the drawing happens only on a cache miss.
     _check_day(as_of, calendar.today, "as_of")
-    document = await work.run(_heatmap_document, matrix, calendar.today, service, basis, format, as_of)
+    # One service's name is read with its cells (one query); the drawing happens only on
+    # a cache miss, so the same picture asked again costs the token check and that query.
+    codes, scope = (_readable_codes(actor, service), None) if service else _council(actor)
+    document = heatmap_document(
+        session,
+        matrix,
+        service_codes=codes,
+        scope=scope,
+        basis=basis,
+        fmt=format,
+        as_of=as_of,
+        today=calendar.today,
+    )
     # Private to those who may read the services; a client revalidates it every time.
     headers = {"Cache-Control": "private, no-cache"}
     if document.etag is not None:
@@ -95,45 +120,6 @@ async def heatmap(
     return _download(document, headers)
 
 
-def _heatmap_document(
-    session: Session,
-    actor: Principal,
-    matrix: Matrix,
-    today: date,
-    service: list[str] | None,
-    basis: str,
-    fmt: str,
-    as_of: date | None,
-) -> Document:
-    """The route's heat map: the token's services, their cells, the (cached) picture."""
-    if service:
-        codes: list[str] | None = _readable_codes(actor, service)
-        scope = None  # the service's name, looked up with its cells
-    else:
-        readable = actor.readable_services()
-        codes, scope = (sorted(readable) if readable is not None else None), "Council"
-    return heatmap_document(
-        session,
-        matrix,
-        service_codes=codes,
-        scope=scope,
-        basis=basis,
-        fmt=fmt,
-        as_of=as_of,
-        today=today,
-    )
-
-
-def _readable_codes(actor: Principal, service: list[str]) -> list[str]:
-    """The asked service codes, upper-cased and sorted; NotFound for one the actor may not read."""
-    codes = sorted({c.strip().upper() for c in service})
-    for code in codes:
-        # not even a well-formed code: no service (PostgreSQL would refuse a NUL in it)
-        if not (code.isascii() and code.isalnum()) or not actor.may(Action.READ, code):
-            raise NotFound(f"no service {code}")
-    return codes
-
-
 def _matches(if_none_match: str, etag: str) -> bool:
     """Whether If-None-Match names `etag` (weak comparison, as RFC 9110 asks for GET)."""
     opaque = etag.removeprefix("W/")
@@ -141,8 +127,9 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 @router.get("/register", response_class=Response, responses=_REGISTERS)
-async def register(
-    work: ReadWork,
+def register(
+    session: SessionDep,
+    actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
     service: Annotated[str, Query(min_length=1, max_length=10, description="the service code")],
@@ -151,18 +138,14 @@ async def register(
 ) -> Response:
     """The residual-risk register of one service."""
     _check_day(as_of, calendar.today, "as_of")
-
-    def build(session: Session, actor: Principal) -> Document:
-        codes, _ = _scope(session, actor, [service])
-        assert codes is not None
-        return register_document(session, matrix, codes[0], fmt=format, today=calendar.today, as_of=as_of)
-
-    return _download(await work.run(build))
+    (code,) = _readable_codes(actor, [service])
+    return _download(register_document(session, matrix, code, fmt=format, today=calendar.today, as_of=as_of))
 
 
 @router.get("/six-monthly", response_class=Response, responses=_REPORTS)
-async def six_monthly(
-    work: ReadWork,
+def six_monthly(
+    session: SessionDep,
+    actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
     period: Annotated[str | None, Query(max_length=40, description="e.g. 2025/26-H1, current, last")] = None,
@@ -183,9 +166,5 @@ async def six_monthly(
         raise InvalidInput(
             "the period has not started yet", errors=[FieldProblem(("query", "period"), "in the future")]
         )
-
-    def build(session: Session, actor: Principal) -> Document:
-        codes, _ = _scope(session, actor, service)
-        return review_document(session, matrix, chosen, fmt=format, service_codes=codes)
-
-    return _download(await work.run(build))
+    codes, _ = _scope(session, actor, service)
+    return _download(review_document(session, matrix, chosen, fmt=format, service_codes=codes))

@@ -10,16 +10,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import StringConstraints
 from pydantic_core import to_json
-from sqlmodel import Session
 
-from app.access.principal import Principal
-from app.api.deps import CalendarDep, MatrixDep, ReadWork, WriteWork
+from app.api.deps import CalendarDep, MatrixDep, ReaderDep, SessionDep, WriterDep
 from app.errors import FieldProblem, InvalidInput
 from app.fields import Day, clean_text
 from app.fields import Response as RiskResponse
-from app.models import Service
 from app.reviews import recording
-from app.reviews import service as reviews
 from app.reviews.schemas import ReviewCreate, ReviewPublic, ServiceReviewCreate, ServiceReviewPublic
 from app.risks import repository
 from app.risks import service as risks
@@ -38,31 +34,27 @@ RiskId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the risk's id"
 
 
 @router.post("/services/{code}/risks", status_code=status.HTTP_201_CREATED, response_model=RiskPublic)
-async def create_risk(
+def create_risk(
     code: str,
     body: RiskCreate,
-    work: WriteWork,
+    session: SessionDep,
+    actor: WriterDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
     response: Response,
 ) -> RiskPublic:
     """Add a risk to a service's register; with `residual`, its first review is recorded."""
-
-    def create(session: Session, actor: Principal) -> tuple[RiskPublic, str]:
-        risk = risks.create_risk(session, actor, matrix, calendar, code, body)
-        service = session.get(Service, risk.service_id)  # already loaded: no second query
-        assert service is not None
-        return risks.to_public(risks.current_row(session, risk, service), calendar.today), risks.etag(risk)
-
-    created, etag = await work.run(create)
-    response.headers["ETag"] = etag
+    created = risks.create_risk(session, actor, matrix, calendar, code, body)
+    assert created.id is not None
+    response.headers["ETag"] = risks.etag(created)
     response.headers["Location"] = f"/api/v1/risks/{created.id}"
-    return created
+    return risks.public(session, actor, created.id, calendar.today)
 
 
 @router.get("/risks", response_model=RiskPage)
-async def list_risks(
-    work: ReadWork,
+def list_risks(
+    session: SessionDep,
+    actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
     service: Annotated[list[Name] | None, Query(description="service code; repeat for several")] = None,
@@ -109,38 +101,34 @@ async def list_risks(
         q=clean_text(q).strip() or None if q else None,
         sort=[(part.lstrip("-"), part.startswith("-")) for part in sort.split(",")],
     )
-
-    def read(session: Session, actor: Principal) -> bytes:
-        readable = actor.readable_services()
-        codes = (
-            (wanted if readable is None else [c for c in wanted if c in readable])
-            if wanted is not None
-            else (sorted(readable) if readable is not None else None)
-        )
-        rows, total = repository.list_page(
-            session,
-            replace(flt, services=codes),
-            today=calendar.today,
-            offset=(page - 1) * page_size,
-            limit=page_size,
-        )
-        due_day = as_of or calendar.today
-        body = {
-            "items": [_list_item(row, due_day) for row in rows],
-            "total": total,
-            "page": page,
-            "page_size": page_size,
-            "pages": math.ceil(total / page_size) if total else 0,
-            "as_of": as_of,
-            "basis": basis,
-        }
-        return to_json(body)
-
+    readable = actor.readable_services()
+    codes = (
+        (wanted if readable is None else [c for c in wanted if c in readable])
+        if wanted is not None
+        else (sorted(readable) if readable is not None else None)
+    )
+    rows, total = repository.list_page(
+        session,
+        replace(flt, services=codes),
+        today=calendar.today,
+        offset=(page - 1) * page_size,
+        limit=page_size,
+    )
+    due_day = as_of or calendar.today
+    body = {
+        "items": [_list_item(row, due_day) for row in rows],
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "pages": math.ceil(total / page_size) if total else 0,
+        "as_of": as_of,
+        "basis": basis,
+    }
     # Already the JSON of a RiskPage (tests/api/test_list_brute_force.py checks it byte for
     # byte against the model); the response model stays for the OpenAPI document. Building
     # 50 RiskPublic, validating them again as the response model and serialising them cost
     # about as much as the page's SQL.
-    return Response(await work.run(read), media_type="application/json")
+    return Response(to_json(body), media_type="application/json")
 
 
 def _list_item(row: repository.ListRow, due_day: date) -> dict[str, object]:
@@ -180,64 +168,60 @@ def _assessment(value: repository.Assessment | None) -> dict[str, object] | None
 
 
 @router.get("/risks/{risk_id}", response_model=RiskPublic)
-async def get_risk(risk_id: RiskId, work: ReadWork, calendar: CalendarDep, response: Response) -> RiskPublic:
+def get_risk(
+    risk_id: RiskId, session: SessionDep, actor: ReaderDep, calendar: CalendarDep, response: Response
+) -> RiskPublic:
     """One risk with its current assessment; the ETag header is its version for If-Match."""
-
-    def read(session: Session, actor: Principal) -> tuple[RiskPublic, str]:
-        risk, service = risks.readable_risk(session, actor, risk_id)
-        return risks.to_public(risks.current_row(session, risk, service), calendar.today), risks.etag(risk)
-
-    found, etag = await work.run(read)
-    response.headers["ETag"] = etag
+    found = risks.public(session, actor, risk_id, calendar.today)
+    response.headers["ETag"] = risks.etag(found)
     return found
 
 
 @router.patch("/risks/{risk_id}", response_model=RiskPublic)
-async def update_risk(
+def update_risk(
     risk_id: RiskId,
     body: RiskUpdate,
-    work: WriteWork,
+    session: SessionDep,
+    actor: WriterDep,
     calendar: CalendarDep,
     response: Response,
     if_match: Annotated[str | None, Header(description="the ETag from GET")] = None,
 ) -> RiskPublic:
     """Change descriptive fields or close the risk (`{"status": "closed"}`); needs If-Match."""
-
-    def update(session: Session, actor: Principal) -> tuple[RiskPublic, str]:
-        risks.update_risk(session, actor, calendar, risk_id, if_match, body)
-        risk, service = risks.readable_risk(session, actor, risk_id)
-        return risks.to_public(risks.current_row(session, risk, service), calendar.today), risks.etag(risk)
-
-    updated, etag = await work.run(update)
-    response.headers["ETag"] = etag
-    return updated
+    updated = risks.update_risk(session, actor, calendar, risk_id, if_match, body)
+    response.headers["ETag"] = risks.etag(updated)
+    return risks.public(session, actor, risk_id, calendar.today)
 
 
 @router.post("/risks/{risk_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic)
-async def review_risk(
-    risk_id: RiskId, body: ReviewCreate, work: WriteWork, matrix: MatrixDep, calendar: CalendarDep
+def review_risk(
+    risk_id: RiskId,
+    body: ReviewCreate,
+    session: SessionDep,
+    actor: WriterDep,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
 ) -> ReviewPublic:
     """Record a review; answers with the score, band, previous score and direction of travel."""
-    return await work.run(recording.review_risk, matrix, calendar, risk_id, body)
+    return recording.review_risk(session, actor, matrix, calendar, risk_id, body)
 
 
 @router.get("/risks/{risk_id}/reviews", response_model=list[ReviewPublic])
-async def list_reviews(risk_id: RiskId, work: ReadWork) -> list[ReviewPublic]:
+def list_reviews(risk_id: RiskId, session: SessionDep, actor: ReaderDep) -> list[ReviewPublic]:
     """Every review of the risk, newest first."""
-
-    def read(session: Session, actor: Principal) -> list[ReviewPublic]:
-        risk, service = risks.readable_risk(session, actor, risk_id)
-        assert risk.id is not None
-        return [reviews.to_public(r, risk.ref, service.code) for r in reviews.history(session, risk.id)]
-
-    return await work.run(read)
+    return recording.history_public(session, actor, risk_id)
 
 
 @router.post(
     "/services/{code}/reviews", status_code=status.HTTP_201_CREATED, response_model=ServiceReviewPublic
 )
-async def review_service(
-    code: str, body: ServiceReviewCreate, work: WriteWork, matrix: MatrixDep, calendar: CalendarDep
+def review_service(
+    code: str,
+    body: ServiceReviewCreate,
+    session: SessionDep,
+    actor: WriterDep,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
 ) -> ServiceReviewPublic:
     """Record a whole service's review round: all entries or, if any is invalid, none."""
-    return await work.run(recording.review_service, matrix, calendar, code, body)
+    return recording.review_service(session, actor, matrix, calendar, code, body)

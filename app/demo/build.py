@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from app.access.principal import SYSTEM, Principal, Role
 from app.access.tokens import create_token
+from app.clock import Calendar
 from app.db import transaction
 from app.fields import AssessmentIn
 from app.importer.load import import_plan
@@ -27,7 +28,7 @@ from app.reports.periods import half_containing
 from app.reviews import recording
 from app.reviews.schemas import ServiceReviewCreate, ServiceReviewItem
 from app.risks.schemas import RiskCreate, RiskUpdate
-from app.risks.service import Calendar, create_risk, etag, update_risk
+from app.risks.service import create_risk, etag, update_risk
 from app.scoring import Matrix
 
 PLANS = ("community-partnerships-2019-2022.txt", "corporate-services-2020-2023.txt")

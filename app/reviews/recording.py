@@ -14,11 +14,12 @@ from sqlmodel import Session
 
 from app.access.principal import Action, Principal
 from app.audit.trail import record_change
+from app.clock import Calendar
 from app.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from app.models import Risk, Service, table_of
 from app.reviews import service as reviews
 from app.reviews.schemas import ReviewCreate, ReviewPublic, ServiceReviewCreate, ServiceReviewPublic
-from app.risks.service import Calendar, writable_service
+from app.risks.service import readable_risk, writable_service
 from app.scoring import Matrix
 
 _RISK = table_of(Risk)
@@ -114,3 +115,10 @@ def review_service(
         {"reviews": [r.model_dump(mode="json") for r in recorded]},
     )
     return ServiceReviewPublic(service=service.code, reviews=recorded)
+
+
+def history_public(session: Session, actor: Principal, risk_id: int) -> list[ReviewPublic]:
+    """Every review of a risk the actor may read, newest first (404 for one it may not)."""
+    risk, service = readable_risk(session, actor, risk_id)
+    assert risk.id is not None
+    return [reviews.to_public(r, risk.ref, service.code) for r in reviews.history(session, risk.id)]

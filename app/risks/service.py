@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +9,7 @@ from sqlmodel import Session
 
 from app.access.principal import Action, Principal
 from app.audit.trail import record_change
+from app.clock import Calendar
 from app.errors import (
     Conflict,
     FieldProblem,
@@ -31,15 +31,7 @@ from app.scoring import Matrix
 from app.services import repository as services
 
 
-@dataclass(frozen=True, slots=True)
-class Calendar:
-    """Today's date and the review interval in force."""
-
-    today: date
-    interval_months: int
-
-
-def etag(risk: Risk) -> str:
+def etag(risk: Risk | RiskPublic) -> str:
     """The entity tag of a risk's current version."""
     return f'"{risk.id}-{risk.version}"'
 
@@ -248,6 +240,12 @@ def to_public(row: RiskRowOut, today: date) -> RiskPublic:
         updated_at=risk.updated_at,
         updated_by=risk.updated_by,
     )
+
+
+def public(session: Session, actor: Principal, risk_id: int, today: date) -> RiskPublic:
+    """The risk as the API shows it, if the actor may read it (404 otherwise)."""
+    risk, service = readable_risk(session, actor, risk_id)
+    return to_public(current_row(session, risk, service), today)
 
 
 def current_row(session: Session, risk: Risk, service: Service) -> RiskRowOut:

@@ -13,7 +13,7 @@ from app.services import repository
 from app.services.schemas import ServiceCreate, ServicePublic
 
 
-def create_service(session: Session, actor: Principal, new: ServiceCreate) -> Service:
+def create_service(session: Session, actor: Principal, matrix: Matrix, new: ServiceCreate) -> ServicePublic:
     """Add a service; 409 when the code is taken."""
     actor.require(Action.ADMINISTER)
     if repository.by_code(session, new.code) is not None:
@@ -24,15 +24,25 @@ def create_service(session: Session, actor: Principal, new: ServiceCreate) -> Se
     record_change(
         session, actor, "service.create", "service", service.code, service.code, None, _snapshot(service)
     )
-    return service
+    return public([service], session, matrix)[0]
 
 
-def get_readable(session: Session, actor: Principal, code: str) -> Service:
+def readable_service(session: Session, actor: Principal, code: str) -> Service:
     """The service `code` if the actor may read it; 404 otherwise (nothing leaks)."""
     service = repository.by_code(session, code)
     if service is None or not actor.may(Action.READ, service.code):
         raise NotFound(f"no service {code.upper()}")
     return service
+
+
+def get_readable(session: Session, actor: Principal, matrix: Matrix, code: str) -> ServicePublic:
+    """One service the actor may read, with its open risks counted by band."""
+    return public([readable_service(session, actor, code)], session, matrix)[0]
+
+
+def list_readable(session: Session, actor: Principal, matrix: Matrix) -> list[ServicePublic]:
+    """Every service the actor may read, with its open risks counted by band."""
+    return public(repository.listing(session, actor.readable_services()), session, matrix)
 
 
 def public(services: list[Service], session: Session, matrix: Matrix) -> list[ServicePublic]:

@@ -7,24 +7,16 @@ pool must hand the same connection back to a writer in a transaction again.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.access.principal import Action, Principal, Role
-from app.api.deps import Work
-from app.db import committed, is_sqlite, transaction
+from app.db import committed, is_sqlite
 from app.models import Service
-from tests.conftest import make_token
-from tests.databases import engines
 
 
 def _driver_connection(session: Session) -> Any:
@@ -73,43 +65,3 @@ def test_a_failed_write_request_changes_nothing_after_reads_on_the_same_connecti
     assert twice.status_code == 409
     listed = [s["code"] for s in client.get("/api/v1/services").json()]
     assert listed.count("NEW1") == 1
-
-
-# PostgreSQL only: SQLite has one writer at a time (BEGIN IMMEDIATE), so writers queue and
-# never deadlock.
-@pytest.mark.parametrize("database_url", [e for e in engines() if e == "postgresql"], indirect=True)
-def test_a_deadlock_victim_runs_its_work_again_and_both_changes_land(app: FastAPI) -> None:
-    """Two requests lock two rows in opposite orders: PostgreSQL aborts one of them, whose
-    work then runs again from the start, so both succeed and neither is half applied."""
-    engine = app.state.engine
-    with transaction(engine) as session:
-        for code in ("DLA", "DLB"):
-            session.add(Service(code=code, name=code, created_by="t", updated_by="t"))
-    secret = make_token(engine, Role.ADMIN, name="deadlock")
-    both_hold_one = threading.Barrier(2, timeout=30)
-    runs: Counter[str] = Counter()
-
-    def rename(first: str, then: str, by: str) -> Any:
-        def fn(session: Session, principal: Principal) -> str:
-            runs[by] += 1
-            session.execute(select(Service).where(Service.code == first).with_for_update())
-            if runs[by] == 1:
-                both_hold_one.wait()
-            session.execute(update(Service).where(Service.code == then).values(name=f"renamed by {by}"))
-            return by
-
-        return fn
-
-    def request() -> Any:
-        return SimpleNamespace(method="POST", url=SimpleNamespace(path="/test"), app=app)
-
-    with ThreadPoolExecutor(2) as pool:
-        one = pool.submit(Work(request(), secret, Action.WRITE)._run, rename("DLA", "DLB", "one"))
-        two = pool.submit(Work(request(), secret, Action.WRITE)._run, rename("DLB", "DLA", "two"))
-        assert {one.result(timeout=60), two.result(timeout=60)} == {"one", "two"}
-    assert sorted(runs.values()) == [1, 2]  # the victim ran twice, the other once
-    with committed(app.state.read_engine) as session:
-        names = dict(
-            session.execute(select(Service.code, Service.name).where(Service.code.in_(["DLA", "DLB"]))).all()
-        )
-    assert names == {"DLA": "renamed by two", "DLB": "renamed by one"}
