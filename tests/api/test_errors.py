@@ -221,3 +221,92 @@ def test_control_characters_in_text_are_dropped(client: TestClient) -> None:
     make_service(client)
     risk = make_risk(client, title="Total\x00 failure\x07 of ICT", controls=["Backup\x00"])
     assert (risk["title"], risk["controls"]) == ("Total failure of ICT", ["Backup"])
+
+
+TOO_BIG = "9223372036854775808"  # 2**63: larger than any integer column
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/risks/{id}"),
+        ("GET", "/api/v1/risks/{id}/reviews"),
+        ("GET", "/api/v1/risks/{id}/history"),
+        ("PATCH", "/api/v1/risks/{id}"),
+        ("POST", "/api/v1/risks/{id}/reviews"),
+    ],
+)
+def test_a_risk_id_beyond_any_integer_column_is_422_not_500(
+    client: TestClient, method: str, path: str
+) -> None:
+    """An id no integer column can hold is refused as input, before any query (SQLite raised OverflowError)."""
+    response = client.request(method, path.format(id=TOO_BIG), json={}, headers={"If-Match": '"1-1"'})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/risks", {"as_of": "0"}),
+        ("/api/v1/risks", {"as_of": "1700000000"}),
+        ("/api/v1/reports/heatmap", {"as_of": "0"}),
+        ("/api/v1/reports/six-monthly", {"from": "0", "to": "2025-01-01"}),
+    ],
+)
+def test_a_number_is_not_a_date_in_a_query(client: TestClient, path: str, params: dict[str, str]) -> None:
+    """A day in a query is YYYY-MM-DD only: pydantic would read `0` as a Unix timestamp."""
+    response = client.get(path, params=params)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [f"query.{next(iter(params))}"]
+
+
+@pytest.mark.parametrize("value", [0, "0", 1_700_000_000, "2025-9-30"])
+def test_a_number_is_not_a_date_in_a_body(client: TestClient, value: Any) -> None:
+    """A day in a body is YYYY-MM-DD only, never a timestamp."""
+    make_service(client)
+    risk = make_risk(client)
+    response = client.post(
+        f"/api/v1/risks/{risk['id']}/reviews",
+        json={"residual": {"likelihood": 1, "impact": 1}, "reviewed_on": value},
+    )
+    assert response.status_code == 422, response.text
+    assert "body.reviewed_on" in [e["field"] for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"), [("/api/v1/services", "GET, POST"), ("/api/v1/risks/1", "GET, PATCH")]
+)
+def test_405_names_every_allowed_method(client: TestClient, path: str, allowed: str) -> None:
+    """405 names every method of the path, not only those of the first route that matched it."""
+    response = client.options(path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_400(client: TestClient) -> None:
+    """A chunked body past the limit is 413, as a sized one is (not 400 "error parsing the body")."""
+    make_service(client)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"ref": "CP02", "title": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'", "response": "treat"}'
+
+    response = client.post(
+        "/api/v1/services/CP/risks", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["type"].endswith("payload-too-large")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/risks?service=", "/api/v1/risks?band=", "/api/v1/reports/heatmap?service="]
+)
+def test_a_blank_service_or_band_in_a_query_is_422(client: TestClient, path: str) -> None:
+    """`?service=` is a mistake, not a service with a blank code (which would answer an empty register)."""
+    response = client.get(path)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)

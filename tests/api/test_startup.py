@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,10 +68,16 @@ def test_building_the_app_loads_no_renderer_importer_or_driver(tmp_path: Path) -
 
 
 def test_the_warm_up_compiles_the_page_templates() -> None:
+    """After the warm-up a page is rendered from the compiled template, not read from disk again."""
     from app.api import pages
 
+    pages._templates.cache_clear()
     pages.warm_up_pages()
-    assert pages._templates().get_template("home.html") is not None
+    environment = pages._templates()
+    assert environment.loader is not None
+    with patch.object(environment.loader, "get_source", side_effect=AssertionError("read from disk")):
+        for name in ("signin.html", "home.html"):
+            environment.get_template(name)
 
 
 def test_the_report_warm_up_is_done_before_the_first_request_and_leaves_no_thread(tmp_path: Path) -> None:
