@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import AuditorDep, ReaderDep, SessionDep
+from app.api.deps import AuditorDep, DatabaseDep, ReaderDep
 from app.audit import repository
 from app.audit.schemas import AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
 from app.audit.trail import verify_chain
-from app.risks.service import readable_risk
+from app.risks.service import audit_history as risk_history_of
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -21,8 +21,8 @@ _MOMENT = "a date (YYYY-MM-DD, the whole day) or an ISO 8601 datetime; UTC unles
 
 
 @router.get("/audit/events", response_model=AuditPage)
-def list_events(
-    session: SessionDep,
+async def list_events(
+    db: DatabaseDep,
     auditor: AuditorDep,
     entity_type: Annotated[str | None, Query(max_length=40, description="e.g. risk, service, token")] = None,
     entity_id: Annotated[
@@ -48,7 +48,7 @@ def list_events(
         since=parse_moment(from_, "from", end=False),
         until=parse_moment(to, "to", end=True),
     )
-    rows, total = repository.search(session, flt, offset=(page - 1) * page_size, limit=page_size)
+    rows, total = await db.run(repository.search, flt, offset=(page - 1) * page_size, limit=page_size)
     return AuditPage(
         items=[event_public(row) for row in rows],
         total=total,
@@ -59,18 +59,17 @@ def list_events(
 
 
 @router.get("/audit/verify", response_model=ChainCheck)
-def verify(session: SessionDep, auditor: AuditorDep) -> ChainCheck:
+async def verify(db: DatabaseDep, auditor: AuditorDep) -> ChainCheck:
     """Walk the hash chain: intact, or the id of the first altered or out-of-place entry."""
-    checked, broken = verify_chain(session)
+    checked, broken = await db.run(verify_chain)
     if broken is None:
         return ChainCheck(intact=True, checked=checked, broken_at=None, reason=None)
     return ChainCheck(intact=False, checked=checked, broken_at=broken.event_id, reason=broken.reason)
 
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
-def risk_history(
-    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], session: SessionDep, actor: ReaderDep
+async def risk_history(
+    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], db: DatabaseDep, actor: ReaderDep
 ) -> list[AuditEventPublic]:
     """Every change and review of the risk (review rounds and its import included), newest first."""
-    risk, service = readable_risk(session, actor, risk_id)
-    return [event_public(entry) for entry in repository.risk_history(session, risk, service.code)]
+    return [event_public(entry) for entry in await db.run(risk_history_of, actor, risk_id)]

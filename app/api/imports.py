@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from app.api.deps import AdminDep, CalendarDep, MatrixDep, SessionDep
+from app.api.deps import AdminDep, CalendarDep, DatabaseDep, MatrixDep
 from app.fields import Day, PublicModel, ServiceCode, StrictModel
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -64,9 +64,9 @@ class ImportOut(PublicModel):
 
 
 @router.post("", response_model=ImportOut, responses={201: {"model": ImportOut}})
-def import_service_plan(
+async def import_service_plan(
     body: ImportCreate,
-    session: SessionDep,
+    db: DatabaseDep,
     actor: AdminDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
@@ -77,8 +77,8 @@ def import_service_plan(
     from app.importer.load import import_plan
 
     # The plan is parsed before the first statement, so outside the write transaction.
-    result = import_plan(
-        session,
+    result = await db.run(
+        import_plan,
         actor,
         matrix,
         body.text,

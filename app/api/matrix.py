@@ -65,6 +65,6 @@ def matrix_out(matrix: Matrix) -> MatrixOut:
 
 
 @router.get("/matrix", response_model=MatrixOut)
-def get_matrix(matrix: MatrixDep, actor: ReaderDep) -> MatrixOut:
+async def get_matrix(matrix: MatrixDep, actor: ReaderDep) -> MatrixOut:
     """The likelihood x impact matrix in force: levels, bands and every cell."""
     return matrix_out(matrix)

@@ -7,15 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import StringConstraints
-from sqlmodel import Session
 
 from app.access.principal import Action, Principal
-from app.api.deps import CalendarDep, MatrixDep, ReaderDep, SessionDep
+from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.fields import Day
 from app.reports.documents import Document, heatmap_document, register_document, review_document
 from app.reports.periods import PeriodError, parse_period
-from app.services import repository as services
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -42,20 +40,6 @@ def _download(document: Document, headers: dict[str, str] | None = None) -> Resp
     return Response(document.content, media_type=document.media_type, headers=headers)
 
 
-def _scope(session: Session, actor: Principal, service: list[str] | None) -> tuple[list[str] | None, str]:
-    """The service codes a report covers (None: the whole council) and its name."""
-    if not service:
-        return _council(actor)
-    codes = _readable_codes(actor, service)
-    names = []
-    for code in codes:
-        found = services.by_code(session, code)
-        if found is None:
-            raise NotFound(f"no service {code}")
-        names.append(found.name)
-    return codes, names[0] if len(codes) == 1 else " ".join(codes)
-
-
 def _council(actor: Principal) -> tuple[list[str] | None, str]:
     """The services of a council-wide report: every one the actor may read (None: all of them)."""
     readable = actor.readable_services()
@@ -80,8 +64,8 @@ def _check_day(value: date | None, today: date, name: str) -> None:
 
 
 @router.get("/heatmap", response_class=Response, responses=_HEATMAPS)
-def heatmap(
-    session: SessionDep,
+async def heatmap(
+    db: DatabaseDep,
     actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
@@ -101,8 +85,8 @@ def heatmap(
     # One service's name is read with its cells (one query); the drawing happens only on
     # a cache miss, so the same picture asked again costs the token check and that query.
     codes, scope = (_readable_codes(actor, service), None) if service else _council(actor)
-    document = heatmap_document(
-        session,
+    document = await db.run(
+        heatmap_document,
         matrix,
         service_codes=codes,
         scope=scope,
@@ -127,8 +111,8 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 @router.get("/register", response_class=Response, responses=_REGISTERS)
-def register(
-    session: SessionDep,
+async def register(
+    db: DatabaseDep,
     actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
@@ -139,12 +123,14 @@ def register(
     """The residual-risk register of one service."""
     _check_day(as_of, calendar.today, "as_of")
     (code,) = _readable_codes(actor, [service])
-    return _download(register_document(session, matrix, code, fmt=format, today=calendar.today, as_of=as_of))
+    return _download(
+        await db.run(register_document, matrix, code, fmt=format, today=calendar.today, as_of=as_of)
+    )
 
 
 @router.get("/six-monthly", response_class=Response, responses=_REPORTS)
-def six_monthly(
-    session: SessionDep,
+async def six_monthly(
+    db: DatabaseDep,
     actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
@@ -166,5 +152,5 @@ def six_monthly(
         raise InvalidInput(
             "the period has not started yet", errors=[FieldProblem(("query", "period"), "in the future")]
         )
-    codes, _ = _scope(session, actor, service)
-    return _download(review_document(session, matrix, chosen, fmt=format, service_codes=codes))
+    codes = _readable_codes(actor, service) if service else _council(actor)[0]
+    return _download(await db.run(review_document, matrix, chosen, fmt=format, service_codes=codes))

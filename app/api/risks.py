@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import StringConstraints
 from pydantic_core import to_json
 
-from app.api.deps import CalendarDep, MatrixDep, ReaderDep, SessionDep, WriterDep
+from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, WriterDep
 from app.errors import FieldProblem, InvalidInput
 from app.fields import Day, clean_text
 from app.fields import Response as RiskResponse
@@ -34,26 +34,25 @@ RiskId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the risk's id"
 
 
 @router.post("/services/{code}/risks", status_code=status.HTTP_201_CREATED, response_model=RiskPublic)
-def create_risk(
+async def create_risk(
     code: str,
     body: RiskCreate,
-    session: SessionDep,
+    db: DatabaseDep,
     actor: WriterDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
     response: Response,
 ) -> RiskPublic:
     """Add a risk to a service's register; with `residual`, its first review is recorded."""
-    created = risks.create_risk(session, actor, matrix, calendar, code, body)
-    assert created.id is not None
+    created = await db.run(risks.create_public, actor, matrix, calendar, code, body)
     response.headers["ETag"] = risks.etag(created)
     response.headers["Location"] = f"/api/v1/risks/{created.id}"
-    return risks.public(session, actor, created.id, calendar.today)
+    return created
 
 
 @router.get("/risks", response_model=RiskPage)
-def list_risks(
-    session: SessionDep,
+async def list_risks(
+    db: DatabaseDep,
     actor: ReaderDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
@@ -107,8 +106,8 @@ def list_risks(
         if wanted is not None
         else (sorted(readable) if readable is not None else None)
     )
-    rows, total = repository.list_page(
-        session,
+    rows, total = await db.run(
+        repository.list_page,
         replace(flt, services=codes),
         today=calendar.today,
         offset=(page - 1) * page_size,
@@ -168,60 +167,60 @@ def _assessment(value: repository.Assessment | None) -> dict[str, object] | None
 
 
 @router.get("/risks/{risk_id}", response_model=RiskPublic)
-def get_risk(
-    risk_id: RiskId, session: SessionDep, actor: ReaderDep, calendar: CalendarDep, response: Response
+async def get_risk(
+    risk_id: RiskId, db: DatabaseDep, actor: ReaderDep, calendar: CalendarDep, response: Response
 ) -> RiskPublic:
     """One risk with its current assessment; the ETag header is its version for If-Match."""
-    found = risks.public(session, actor, risk_id, calendar.today)
+    found = await db.run(risks.public, actor, risk_id, calendar.today)
     response.headers["ETag"] = risks.etag(found)
     return found
 
 
 @router.patch("/risks/{risk_id}", response_model=RiskPublic)
-def update_risk(
+async def update_risk(
     risk_id: RiskId,
     body: RiskUpdate,
-    session: SessionDep,
+    db: DatabaseDep,
     actor: WriterDep,
     calendar: CalendarDep,
     response: Response,
     if_match: Annotated[str | None, Header(description="the ETag from GET")] = None,
 ) -> RiskPublic:
     """Change descriptive fields or close the risk (`{"status": "closed"}`); needs If-Match."""
-    updated = risks.update_risk(session, actor, calendar, risk_id, if_match, body)
+    updated = await db.run(risks.update_public, actor, calendar, risk_id, if_match, body)
     response.headers["ETag"] = risks.etag(updated)
-    return risks.public(session, actor, risk_id, calendar.today)
+    return updated
 
 
 @router.post("/risks/{risk_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic)
-def review_risk(
+async def review_risk(
     risk_id: RiskId,
     body: ReviewCreate,
-    session: SessionDep,
+    db: DatabaseDep,
     actor: WriterDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
 ) -> ReviewPublic:
     """Record a review; answers with the score, band, previous score and direction of travel."""
-    return recording.review_risk(session, actor, matrix, calendar, risk_id, body)
+    return await db.run(recording.review_risk, actor, matrix, calendar, risk_id, body)
 
 
 @router.get("/risks/{risk_id}/reviews", response_model=list[ReviewPublic])
-def list_reviews(risk_id: RiskId, session: SessionDep, actor: ReaderDep) -> list[ReviewPublic]:
+async def list_reviews(risk_id: RiskId, db: DatabaseDep, actor: ReaderDep) -> list[ReviewPublic]:
     """Every review of the risk, newest first."""
-    return recording.history_public(session, actor, risk_id)
+    return await db.run(recording.history_public, actor, risk_id)
 
 
 @router.post(
     "/services/{code}/reviews", status_code=status.HTTP_201_CREATED, response_model=ServiceReviewPublic
 )
-def review_service(
+async def review_service(
     code: str,
     body: ServiceReviewCreate,
-    session: SessionDep,
+    db: DatabaseDep,
     actor: WriterDep,
     matrix: MatrixDep,
     calendar: CalendarDep,
 ) -> ServiceReviewPublic:
     """Record a whole service's review round: all entries or, if any is invalid, none."""
-    return recording.review_service(session, actor, matrix, calendar, code, body)
+    return await db.run(recording.review_service, actor, matrix, calendar, code, body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import AdminDep, MatrixDep, ReaderDep, SessionDep
+from app.api.deps import AdminDep, DatabaseDep, MatrixDep, ReaderDep
 from app.services import service as services
 from app.services.schemas import ServiceCreate, ServicePublic
 
@@ -12,22 +12,22 @@ router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ServicePublic)
-def create_service(
-    body: ServiceCreate, session: SessionDep, actor: AdminDep, matrix: MatrixDep, response: Response
+async def create_service(
+    body: ServiceCreate, db: DatabaseDep, actor: AdminDep, matrix: MatrixDep, response: Response
 ) -> ServicePublic:
     """Add a council service (admins only)."""
-    created = services.create_service(session, actor, matrix, body)
+    created = await db.run(services.create_service, actor, matrix, body)
     response.headers["Location"] = f"/api/v1/services/{created.code}"
     return created
 
 
 @router.get("", response_model=list[ServicePublic])
-def list_services(session: SessionDep, actor: ReaderDep, matrix: MatrixDep) -> list[ServicePublic]:
+async def list_services(db: DatabaseDep, actor: ReaderDep, matrix: MatrixDep) -> list[ServicePublic]:
     """Every service the token may read, with open risks counted by band."""
-    return services.list_readable(session, actor, matrix)
+    return await db.run(services.list_readable, actor, matrix)
 
 
 @router.get("/{code}", response_model=ServicePublic)
-def get_service(code: str, session: SessionDep, actor: ReaderDep, matrix: MatrixDep) -> ServicePublic:
+async def get_service(code: str, db: DatabaseDep, actor: ReaderDep, matrix: MatrixDep) -> ServicePublic:
     """One service with its open risks counted by band."""
-    return services.get_readable(session, actor, matrix, code)
+    return await db.run(services.get_readable, actor, matrix, code)

@@ -7,16 +7,18 @@ from fastapi import APIRouter, Response, status
 from app.access import tokens
 from app.access.principal import Role
 from app.access.schemas import TokenCreate, TokenCreated, TokenPublic, token_public
-from app.api.deps import AdminDep, SessionDep
+from app.api.deps import AdminDep, DatabaseDep
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
-def create_token(body: TokenCreate, session: SessionDep, actor: AdminDep, response: Response) -> TokenCreated:
+async def create_token(
+    body: TokenCreate, db: DatabaseDep, actor: AdminDep, response: Response
+) -> TokenCreated:
     """Make a token; the answer holds the token itself, which is never shown again."""
-    token, secret = tokens.create_token(
-        session,
+    token, secret = await db.run(
+        tokens.create_token,
         actor,
         name=body.name,
         role=Role(body.role),
@@ -28,13 +30,13 @@ def create_token(body: TokenCreate, session: SessionDep, actor: AdminDep, respon
 
 
 @router.get("", response_model=list[TokenPublic])
-def list_tokens(session: SessionDep, actor: AdminDep) -> list[TokenPublic]:
+async def list_tokens(db: DatabaseDep, actor: AdminDep) -> list[TokenPublic]:
     """Every token, newest first: name, role, services, expiry and revocation, never the token."""
-    return [token_public(token) for token in tokens.list_tokens(session)]
+    return [token_public(token) for token in await db.run(tokens.list_tokens)]
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def revoke_token(name: str, session: SessionDep, actor: AdminDep) -> Response:
+async def revoke_token(name: str, db: DatabaseDep, actor: AdminDep) -> Response:
     """Revoke a token at once (by name, or by id); revoking it twice answers 409."""
-    tokens.revoke_token(session, actor, name)
+    await db.run(tokens.revoke_token, actor, name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.access.principal import Action, Principal
+from app.audit import repository as audit_trail
 from app.audit.trail import record_change
 from app.clock import Calendar
 from app.errors import (
@@ -20,7 +21,7 @@ from app.errors import (
     PreconditionRequired,
 )
 from app.fields import AssessmentOut
-from app.models import Risk, Service
+from app.models import AuditEvent, Risk, Service
 from app.models.base import utcnow
 from app.reviews import service as reviews
 from app.reviews.schemas import ReviewCreate
@@ -242,10 +243,39 @@ def to_public(row: RiskRowOut, today: date) -> RiskPublic:
     )
 
 
+def create_public(
+    session: Session, actor: Principal, matrix: Matrix, calendar: Calendar, code: str, new: RiskCreate
+) -> RiskPublic:
+    """Add a risk (see `create_risk`) and answer it as the API shows it."""
+    risk = create_risk(session, actor, matrix, calendar, code, new)
+    service = session.get(Service, risk.service_id)  # already loaded: no second query
+    assert service is not None
+    return to_public(current_row(session, risk, service), calendar.today)
+
+
+def update_public(
+    session: Session,
+    actor: Principal,
+    calendar: Calendar,
+    risk_id: int,
+    if_match: str | None,
+    changes: RiskUpdate,
+) -> RiskPublic:
+    """Change a risk (see `update_risk`) and answer it as the API shows it."""
+    update_risk(session, actor, calendar, risk_id, if_match, changes)
+    return public(session, actor, risk_id, calendar.today)
+
+
 def public(session: Session, actor: Principal, risk_id: int, today: date) -> RiskPublic:
     """The risk as the API shows it, if the actor may read it (404 otherwise)."""
     risk, service = readable_risk(session, actor, risk_id)
     return to_public(current_row(session, risk, service), today)
+
+
+def audit_history(session: Session, actor: Principal, risk_id: int) -> list[AuditEvent]:
+    """Every audit entry about a risk the actor may read (its reviews, rounds, import), newest first."""
+    risk, service = readable_risk(session, actor, risk_id)
+    return audit_trail.risk_history(session, risk, service.code)
 
 
 def current_row(session: Session, risk: Risk, service: Service) -> RiskRowOut:
