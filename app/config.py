@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     migrate_on_start: bool = Field(default=True, description="run alembic upgrade head at start")
+    max_concurrent_reports: int = Field(
+        default=2, ge=1, description="register and six-monthly documents drawn at once by one process"
+    )
+    report_queue_seconds: float = Field(
+        default=30.0, gt=0, description="how long a report waits for a free slot before 503"
+    )
     warm_up_reports: bool = Field(
         default=True,
         description="load matplotlib, the PDF font and the page templates at start, before serving",

@@ -10,7 +10,8 @@ Errors::
     ├── PreconditionRequired         428 missing If-Match
     ├── Unauthenticated              401 no or bad credentials
     ├── Forbidden                    403 the token may not do this
-    └── PayloadTooLarge              413 body over the configured limit
+    ├── PayloadTooLarge              413 body over the configured limit
+    └── Busy                         503 every slot of a bounded resource is taken; try again
 """
 
 from __future__ import annotations
@@ -130,3 +131,11 @@ class PayloadTooLarge(RiskregError):
     status = 413
     slug = "payload-too-large"
     title = "Payload too large"
+
+
+class Busy(RiskregError):
+    """Every slot of a bounded resource (report rendering) is taken; the client may try again."""
+
+    status = 503
+    slug = "busy"
+    title = "Busy"

@@ -35,17 +35,27 @@ def _not_blank(value: str) -> str:
     return value
 
 
-ShortText = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_strip)]
+# What a register or report can show, and no more: every write is kept four times (the
+# risk, its controls, the review, the audit trail) and every report draws all of it.
+#: A post, a name: an owner, a reviewer.
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_strip)]
+#: A risk's title ("nature of risk").
 RequiredText = Annotated[
-    str, StringConstraints(max_length=1000), AfterValidator(_strip), AfterValidator(_not_blank)
+    str, StringConstraints(max_length=500), AfterValidator(_strip), AfterValidator(_not_blank)
 ]
-LongText = Annotated[str, StringConstraints(max_length=200_000), AfterValidator(_strip)]
+#: A service's name (its column holds 200 characters).
+Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_strip), AfterValidator(_not_blank)]
+#: A consequence, review notes: a paragraph or a few.
+LongText = Annotated[str, StringConstraints(max_length=4_000), AfterValidator(_strip)]
+#: One control measure (legacy plans run a risk's measures into one paragraph).
 Control = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=20_000),
+    StringConstraints(min_length=1, max_length=2_000),
     AfterValidator(_strip),
     AfterValidator(_not_blank),
 ]
+#: A risk's control measures.
+Controls = Annotated[list[Control], Field(max_length=50)]
 Ref = Annotated[
     str,
     StringConstraints(min_length=1, max_length=20, pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9 ._/-]*\s*$"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.deps import AuditorDep, DatabaseDep, ReaderDep
+from app.api.deps import AuditorDep, DatabaseDep, PagingDep, ReaderDep
 from app.audit import repository
 from app.audit.schemas import AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
 from app.audit.trail import verify_chain
@@ -69,7 +69,15 @@ async def verify(db: DatabaseDep, auditor: AuditorDep) -> ChainCheck:
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
 async def risk_history(
-    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], db: DatabaseDep, actor: ReaderDep
+    risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    db: DatabaseDep,
+    actor: ReaderDep,
+    paging: PagingDep,
+    request: Request,
+    response: Response,
 ) -> list[AuditEventPublic]:
-    """Every change and review of the risk (review rounds and its import included), newest first."""
-    return [event_public(entry) for entry in await db.run(risk_history_of, actor, risk_id)]
+    """The changes and reviews of the risk (review rounds and its import included), newest first,
+    a page at a time (`Link` and `X-Total-Count` headers)."""
+    found, total = await db.run(risk_history_of, actor, risk_id, offset=paging.offset, limit=paging.page_size)
+    paging.headers(request, response, total)
+    return [event_public(entry) for entry in found]

@@ -22,11 +22,13 @@ within 0.8 of it only by spending fewer hops (see bench/README.md).
 from __future__ import annotations
 
 import asyncio
+import math
 import weakref
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -37,7 +39,7 @@ from app.access.tokens import authenticate
 from app.clock import Calendar, today
 from app.config import Settings
 from app.db import committed
-from app.errors import FieldProblem, InvalidInput, Unauthenticated
+from app.errors import Busy, FieldProblem, InvalidInput, Unauthenticated
 from app.scoring import Matrix
 
 T = TypeVar("T")
@@ -45,9 +47,17 @@ P = ParamSpec("P")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_COOKIE = "riskreg_token"
 _bearer = HTTPBearer(auto_error=False, description="a token made with `riskreg token create`")
-_write_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _semaphore(name: str, size: int) -> asyncio.Semaphore:
+    """The event loop's semaphore called `name` (one per loop: tests run several apps)."""
+    named = _slots.setdefault(asyncio.get_running_loop(), {})
+    if name not in named:
+        named[name] = asyncio.Semaphore(size)
+    return named[name]
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -78,12 +88,27 @@ async def write_slot(request: Request) -> AsyncIterator[None]:
     if request.method in READ_METHODS:
         yield
         return
-    loop = asyncio.get_running_loop()
-    slots = _write_slots.get(loop)
-    if slots is None:
-        slots = _write_slots[loop] = asyncio.Semaphore(request.app.state.settings.pool_size)
-    async with slots:
+    async with _semaphore("write", request.app.state.settings.pool_size):
         yield
+
+
+async def report_slot(request: Request) -> AsyncIterator[None]:
+    """Hold one of `max_concurrent_reports` slots while a register or review report is drawn.
+
+    A report holds the whole register in memory and a core while it draws: a few at once
+    is all a process can serve without running out of both. Waiting holds no thread; a
+    request that waits `report_queue_seconds` gets 503 with Retry-After.
+    """
+    settings = request.app.state.settings
+    slots = _semaphore("report", settings.max_concurrent_reports)
+    try:
+        await asyncio.wait_for(slots.acquire(), timeout=settings.report_queue_seconds)
+    except TimeoutError:
+        raise Busy("every report slot of this server is busy; try again shortly") from None
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 class Database:
@@ -117,6 +142,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 MatrixDep = Annotated[Matrix, Depends(get_matrix)]
 CalendarDep = Annotated[Calendar, Depends(get_calendar)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+#: Held while a register or review report is drawn (see `report_slot`); declare it after the
+#: principal, so that only a request whose token was accepted waits for a slot.
+ReportSlot = Annotated[None, Depends(report_slot, scope="function")]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
@@ -152,6 +180,45 @@ ReaderDep = Annotated[Principal, Depends(_principal(Action.READ))]
 WriterDep = Annotated[Principal, Depends(_principal(Action.WRITE))]
 AdminDep = Annotated[Principal, Depends(_principal(Action.ADMINISTER))]
 AuditorDep = Annotated[Principal, Depends(_principal(Action.AUDIT))]
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Which page of a list a client asked for."""
+
+    page: int
+    page_size: int
+
+    @property
+    def offset(self) -> int:
+        """How many items come before the page."""
+        return (self.page - 1) * self.page_size
+
+    def headers(self, request: Request, response: Response, total: int) -> None:
+        """`X-Total-Count` and RFC 8288 `Link` (first, prev, next, last) for a list sent as a JSON array."""
+        last = max(1, math.ceil(total / self.page_size))
+        pages = {"first": 1, "last": last}
+        if self.page > 1:
+            pages["prev"] = min(self.page - 1, last)
+        if self.page < last:
+            pages["next"] = self.page + 1
+        url = request.url.remove_query_params(["page", "page_size"])
+        response.headers["X-Total-Count"] = str(total)
+        response.headers["Link"] = ", ".join(
+            f'<{url.include_query_params(page=n, page_size=self.page_size)}>; rel="{rel}"'
+            for rel, n in pages.items()
+        )
+
+
+async def get_paging(
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Paging:
+    """The page of a history a client asked for (50 items by default, at most 200)."""
+    return Paging(page, page_size)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]
 
 
 def refuse_repeated_query_parameters(request: Request) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from app.errors import PROBLEM_JSON, TYPE_BASE, Conflict, RiskregError, Unauthenticated
+from app.errors import PROBLEM_JSON, TYPE_BASE, Busy, Conflict, RiskregError, Unauthenticated
 
 log = logging.getLogger("riskreg")
 
@@ -59,7 +59,13 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
 
 async def _riskreg_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RiskregError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    headers = (
+        {"WWW-Authenticate": "Bearer"}
+        if isinstance(exc, Unauthenticated)
+        else {"Retry-After": "5"}
+        if isinstance(exc, Busy)
+        else None
+    )
     return problem_response(exc.problem(request.url.path), headers)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import StringConstraints
 
 from app.access.principal import Action, Principal
-from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep
+from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, ReportSlot
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.fields import Day
 from app.reports.documents import Document, heatmap_document, register_document, review_document
@@ -114,6 +114,7 @@ def _matches(if_none_match: str, etag: str) -> bool:
 async def register(
     db: DatabaseDep,
     actor: ReaderDep,
+    _slot: ReportSlot,
     matrix: MatrixDep,
     calendar: CalendarDep,
     service: Annotated[str, Query(min_length=1, max_length=10, description="the service code")],
@@ -132,6 +133,7 @@ async def register(
 async def six_monthly(
     db: DatabaseDep,
     actor: ReaderDep,
+    _slot: ReportSlot,
     matrix: MatrixDep,
     calendar: CalendarDep,
     period: Annotated[str | None, Query(max_length=40, description="e.g. 2025/26-H1, current, last")] = None,

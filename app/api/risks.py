@@ -7,11 +7,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import StringConstraints
 from pydantic_core import to_json
 
-from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, WriterDep
+from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, PagingDep, ReaderDep, WriterDep
 from app.errors import FieldProblem, InvalidInput
 from app.fields import Day, clean_text
 from app.fields import Response as RiskResponse
@@ -206,9 +206,20 @@ async def review_risk(
 
 
 @router.get("/risks/{risk_id}/reviews", response_model=list[ReviewPublic])
-async def list_reviews(risk_id: RiskId, db: DatabaseDep, actor: ReaderDep) -> list[ReviewPublic]:
-    """Every review of the risk, newest first."""
-    return await db.run(recording.history_public, actor, risk_id)
+async def list_reviews(
+    risk_id: RiskId,
+    db: DatabaseDep,
+    actor: ReaderDep,
+    paging: PagingDep,
+    request: Request,
+    response: Response,
+) -> list[ReviewPublic]:
+    """The reviews of the risk, newest first, a page at a time (`Link` and `X-Total-Count` headers)."""
+    found, total = await db.run(
+        recording.history_public, actor, risk_id, offset=paging.offset, limit=paging.page_size
+    )
+    paging.headers(request, response, total)
+    return found
 
 
 @router.post(

@@ -117,8 +117,12 @@ def review_service(
     return ServiceReviewPublic(service=service.code, reviews=recorded)
 
 
-def history_public(session: Session, actor: Principal, risk_id: int) -> list[ReviewPublic]:
-    """Every review of a risk the actor may read, newest first (404 for one it may not)."""
+def history_public(
+    session: Session, actor: Principal, risk_id: int, *, offset: int, limit: int
+) -> tuple[list[ReviewPublic], int]:
+    """A page of the reviews of a risk the actor may read, newest first (404 for one it may not),
+    and how many it has."""
     risk, service = readable_risk(session, actor, risk_id)
     assert risk.id is not None
-    return [reviews.to_public(r, risk.ref, service.code) for r in reviews.history(session, risk.id)]
+    found, total = reviews.history(session, risk.id, offset=offset, limit=limit)
+    return [reviews.to_public(r, risk.ref, service.code) for r in found], total

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.fields import (
     AssessmentIn,
     AssessmentOut,
-    Control,
+    Controls,
     Day,
     Direction,
     LongText,
@@ -30,7 +30,7 @@ class ReviewCreate(StrictModel):
     inherent: AssessmentIn | None = None
     target: AssessmentIn | None = None
     response: Response | None = None
-    controls: Annotated[list[Control], Field(max_length=200)] | None = None
+    controls: Controls | None = None
     notes: LongText = ""
     next_review_due: Day | None = Field(default=None, description="default six months after the review")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -293,14 +293,17 @@ def _replace_controls(db: Connection, controls_by_risk: Mapping[int, Sequence[st
         db.execute(insert(_CONTROL), rows)
 
 
-def history(session: Session, risk_id: int) -> list[dict[str, Any]]:
-    """Every review of a risk, newest first, as column mappings."""
+def history(session: Session, risk_id: int, *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """A page of a risk's reviews, newest first, as column mappings, and how many it has."""
     query = (
         select(_REVIEW)
         .where(_REVIEW.c.risk_id == risk_id)
         .order_by(_REVIEW.c.reviewed_on.desc(), _REVIEW.c.id.desc())
+        .offset(offset)
+        .limit(limit)
     )
-    return [dict(row) for row in session.execute(query).mappings()]
+    total = session.execute(select(func.count()).where(_REVIEW.c.risk_id == risk_id)).scalar_one()
+    return [dict(row) for row in session.execute(query).mappings()], int(total)
 
 
 def to_public(review: Mapping[str, Any], ref: str, service_code: str) -> ReviewPublic:

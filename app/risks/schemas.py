@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.fields import (
     AssessmentIn,
     AssessmentOut,
-    Control,
+    Controls,
     Day,
     LongText,
     Ref,
@@ -21,7 +21,6 @@ from app.fields import (
     StrictModel,
 )
 
-Controls = Annotated[list[Control], Field(max_length=200)]
 Aliases = Annotated[list[Ref], Field(max_length=20)]
 
 

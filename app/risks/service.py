@@ -272,10 +272,14 @@ def public(session: Session, actor: Principal, risk_id: int, today: date) -> Ris
     return to_public(current_row(session, risk, service), today)
 
 
-def audit_history(session: Session, actor: Principal, risk_id: int) -> list[AuditEvent]:
-    """Every audit entry about a risk the actor may read (its reviews, rounds, import), newest first."""
+def audit_history(
+    session: Session, actor: Principal, risk_id: int, *, offset: int, limit: int
+) -> tuple[list[AuditEvent], int]:
+    """A page of the audit entries about a risk the actor may read (its changes, reviews, review
+    rounds and import), newest first, and how many there are."""
     risk, service = readable_risk(session, actor, risk_id)
-    return audit_trail.risk_history(session, risk, service.code)
+    entries = audit_trail.risk_history(session, risk, service.code)
+    return entries[offset : offset + limit], len(entries)
 
 
 def current_row(session: Session, risk: Risk, service: Service) -> RiskRowOut:

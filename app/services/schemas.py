@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.fields import PublicModel, RequiredText, ServiceCode, StrictModel
+from app.fields import Name, PublicModel, ServiceCode, StrictModel
 
 
 class ServiceCreate(StrictModel):
     """A new service: its code (prefix of its refs) and name."""
 
     code: ServiceCode
-    name: RequiredText
+    name: Name
 
 
 class ServicePublic(PublicModel):
