@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,9 @@ class Settings(BaseSettings):
     )
     matrix_file: Path | None = Field(
         default=None, description="TOML matrix replacing the default 4x4 (see docs/matrix-5x5.toml)"
+    )
+    earliest_date: date = Field(
+        default=date(2000, 1, 1), description="the earliest day a review, period or query may name"
     )
     review_interval_months: int = Field(default=6, ge=1, le=36)
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="larger bodies get 413")

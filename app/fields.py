@@ -77,9 +77,25 @@ def _iso_day(value: object) -> object:
     return value
 
 
+def _in_accepted_years(value: date) -> date:
+    """A day between the deployment's earliest date (RISKREG_EARLIEST_DATE) and LATEST_DAY.
+
+    Nothing in a council's register predates it, and a day at either end of the calendar
+    would overflow the date arithmetic of periods, as_of and due dates.
+    """
+    from app.config import get_settings  # read at request time: the deployment's setting
+
+    earliest = get_settings().earliest_date
+    if not earliest <= value <= LATEST_DAY:
+        raise ValueError(f"must lie between {earliest.isoformat()} and {LATEST_DAY.isoformat()}")
+    return value
+
+
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-#: A calendar day as a client sends it.
-Day = Annotated[date, BeforeValidator(_iso_day)]
+#: The last day anything may be dated (a due date, a period's end).
+LATEST_DAY = date(2999, 12, 31)
+#: A calendar day as a client sends it, within the years the deployment accepts.
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_in_accepted_years)]
 
 
 class StrictModel(BaseModel):

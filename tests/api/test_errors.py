@@ -310,3 +310,43 @@ def test_a_blank_service_or_band_in_a_query_is_422(client: TestClient, path: str
     response = client.get(path)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/risks", {"as_of": "0001-01-01"}),
+        ("/api/v1/risks", {"as_of": "1999-12-31"}),
+        ("/api/v1/reports/heatmap", {"as_of": "0001-01-01"}),
+        ("/api/v1/reports/register", {"service": "CP", "as_of": "0001-01-01", "format": "csv"}),
+        ("/api/v1/reports/six-monthly", {"from": "0001-01-01", "to": "2025-01-01"}),
+        ("/api/v1/reports/six-monthly", {"from": "2025-01-01", "to": "9999-12-31"}),
+    ],
+)
+def test_a_day_outside_the_years_a_deployment_accepts_is_422(
+    client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    """Days at the ends of the calendar overflowed the periods' date arithmetic (500)."""
+    make_service(client)
+    response = client.get(path, params=params)
+    assert_problem(response, 422)
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields == [
+        f"query.{name}" for name in params if params[name] in ("0001-01-01", "1999-12-31", "9999-12-31")
+    ]
+
+
+def test_a_first_review_before_the_earliest_date_is_422(client: TestClient) -> None:
+    make_service(client)
+    response = client.post(
+        "/api/v1/services/CP/risks",
+        json={
+            "ref": "CP01",
+            "title": "Old",
+            "response": "treat",
+            "residual": {"likelihood": 1, "impact": 1},
+            "reviewed_on": "0001-01-01",
+        },
+    )
+    assert_problem(response, 422)
+    assert [e["field"] for e in response.json()["errors"]] == ["body.reviewed_on"]
