@@ -59,11 +59,16 @@ def threaded_server(app: FastAPI) -> Iterator[str]:
 
 
 class ServerProcess:
-    """`python -m uvicorn app.main:create_app --factory` as a child process that can be SIGKILLed."""
+    """`python -m uvicorn app.main:create_app --factory` as a child process that can be SIGKILLed.
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    With `workers` > 1, uvicorn's worker processes share the port, as in a scale-out
+    deployment; the server runs in a process group of its own, so a kill reaches them all.
+    """
+
+    def __init__(self, database_url: str, log: Path, workers: int = 1) -> None:
         self.database_url = database_url
         self.log = log
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -84,18 +89,21 @@ class ServerProcess:
                     str(self.port),
                     "--log-level",
                     "warning",
+                    "--workers",
+                    str(self.workers),
                 ],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         wait_until_up(self.base_url)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush, no atexit."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=15)
 
     def stop(self) -> None:
@@ -104,5 +112,5 @@ class ServerProcess:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()

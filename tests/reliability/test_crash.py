@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from app.access.principal import Role
@@ -21,12 +22,16 @@ RISKS = 4
 MIN_ACKED_BEFORE_KILL = 40
 
 
-def test_sigkill_mid_load_loses_no_acknowledged_review(database_url: str, tmp_path: Path) -> None:
-    """Every review answered 201 before the SIGKILL is in the database after the restart."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigkill_mid_load_loses_no_acknowledged_review(
+    database_url: str, tmp_path: Path, workers: int
+) -> None:
+    """Every review answered 201 before the SIGKILL is in the database after the restart, with
+    one server process or two sharing the database (the scale-out deployment)."""
     engine = make_engine(Settings(database_url=database_url, migrate_on_start=False, _env_file=None))  # type: ignore[call-arg]
     token = make_token(engine, Role.ADMIN, name="crash-admin")
     auth = {"Authorization": f"Bearer {token}"}
-    server = ServerProcess(database_url, tmp_path / "server.log")
+    server = ServerProcess(database_url, tmp_path / "server.log", workers=workers)
     server.start()
     try:
         base = server.base_url
@@ -91,9 +96,18 @@ def test_sigkill_mid_load_loses_no_acknowledged_review(database_url: str, tmp_pa
         server.start()  # the same database, after the crash
         stored: set[int] = set()
         for risk_id in risk_ids:
-            history = httpx.get(f"{server.base_url}/api/v1/risks/{risk_id}/reviews", headers=auth)
-            assert history.status_code == 200, history.text
-            stored |= {r["id"] for r in history.json()}
+            page = 1
+            while True:
+                history = httpx.get(
+                    f"{server.base_url}/api/v1/risks/{risk_id}/reviews",
+                    params={"page": page, "page_size": 200},
+                    headers=auth,
+                )
+                assert history.status_code == 200, history.text
+                if not history.json():
+                    break
+                stored |= {r["id"] for r in history.json()}
+                page += 1
         assert set(acked) <= stored, sorted(set(acked) - stored)
         after = httpx.post(
             f"{server.base_url}/api/v1/risks/{risk_ids[0]}/reviews",
