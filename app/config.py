@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     migrate_on_start: bool = Field(default=True, description="run alembic upgrade head at start")
+    secure_cookies: bool = Field(
+        default=False,
+        description="mark the sign-in cookie Secure (HTTPS only); on when TLS ends at a proxy in front",
+    )
+    public_origin: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+$",
+        description="the origin people reach the pages at, e.g. https://risks.council.gov.uk "
+        "(default: the request's own Host); sign-in forms posted from elsewhere get 403",
+    )
     warm_up_reports: bool = Field(
         default=True,
         description="load matplotlib, the PDF font and the page templates at start, before serving",
