@@ -43,7 +43,7 @@ def _with_policy(page: HTMLResponse, *, worker: bool = False) -> HTMLResponse:
     return page
 
 
-@router.get("/docs")
+@router.api_route("/docs", methods=["GET", "HEAD"])
 def swagger_ui(request: Request) -> HTMLResponse:
     """The interactive API documentation (Swagger UI)."""
     root = request.scope.get("root_path", "")
@@ -58,7 +58,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/redoc")
+@router.api_route("/redoc", methods=["GET", "HEAD"])
 def redoc(request: Request) -> HTMLResponse:
     """The API reference (ReDoc)."""
     root = request.scope.get("root_path", "")

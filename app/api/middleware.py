@@ -127,7 +127,8 @@ class SecurityHeadersMiddleware:
                     (k, v) for k, v in message.get("headers", []) if not (api and k == b"cache-control")
                 ]
                 names = {k.lower() for k, _ in headers}
-                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
                 if api:
                     headers.append((b"cache-control", b"no-store"))
                 if dict(headers).get(b"content-type", b"").startswith(b"text/html"):

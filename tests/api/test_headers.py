@@ -136,3 +136,4 @@ def test_docs_load_every_asset_from_the_app_under_their_policy(anonymous: TestCl
         digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy["script-src"]
     assert anonymous.get("/openapi.json").status_code == 200
+    assert anonymous.head(page).status_code == 200
