@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from app.access.principal import SYSTEM, Role
 from app.config import get_settings
-from app.db import make_engine, transaction
+from app.console import check_port, open_database, print_rows, usage_error
+from app.db import transaction
 from app.errors import RiskregError
 
 if TYPE_CHECKING:
@@ -33,12 +34,9 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 
-def _engine() -> Engine:
-    from app.migrations import upgrade
-
-    engine = make_engine(get_settings())
-    upgrade(engine)
-    return engine
+def _engine(*, create: bool = False) -> Engine:
+    """The engine of the database in force, migrated; see `open_database`."""
+    return open_database(get_settings(), create=create, migrate=True)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -55,6 +53,10 @@ def serve(
     """Run the API with uvicorn (migrating the database first)."""
     import uvicorn
 
+    check_port(host, port)
+    # Opened (and migrated, as the server would) here, so that a bad database is one line.
+    settings = get_settings()
+    open_database(settings, create=True, migrate=settings.migrate_on_start).dispose()
     out.print(f"riskreg API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
@@ -64,7 +66,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Bring the schema up to REVISION (default: the newest)."""
     from app.migrations import current, upgrade
 
-    engine = make_engine(get_settings())
+    engine = open_database(get_settings(), create=True)
     upgrade(engine, revision)
     out.print(f"database at revision {current(engine)}")
 
@@ -74,7 +76,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, 
     """Take the schema down to REVISION."""
     from app.migrations import current, downgrade
 
-    engine = make_engine(get_settings())
+    engine = open_database(get_settings())
     downgrade(engine, revision)
     out.print(f"database at revision {current(engine)}")
 
@@ -84,7 +86,7 @@ def db_current() -> None:
     """Print the revision the database is at."""
     from app.migrations import current
 
-    out.print(current(make_engine(get_settings())) or "(empty database)")
+    out.print(current(open_database(get_settings())) or "(empty database)")
 
 
 @token_cli.command("create")
@@ -114,10 +116,9 @@ def token_list() -> None:
     """List tokens (never the tokens themselves)."""
     from app.access.tokens import list_tokens
 
-    table = Table("id", "name", "role", "services", "prefix", "created", "expires", "revoked")
     with transaction(_engine(), write=False) as session:
-        for t in list_tokens(session):
-            table.add_row(
+        rows = [
+            (
                 str(t.id),
                 t.name,
                 t.role,
@@ -127,7 +128,9 @@ def token_list() -> None:
                 f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "",
                 f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
             )
-    out.print(table)
+            for t in list_tokens(session)
+        ]
+    print_rows(("id", "name", "role", "services", "prefix", "created", "expires", "revoked"), rows)
 
 
 @token_cli.command("revoke")
@@ -159,43 +162,57 @@ def audit_verify() -> None:
 
 @cli.command()
 def demo(
-    database: Annotated[str, typer.Option(help="SQLite file for the demo register")] = "riskreg-demo.sqlite3",
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLite file for the demo register (default: the database in force, "
+            "RISKREG_DATABASE_URL or riskreg.sqlite3, which every other command uses too)"
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    fresh: Annotated[bool, typer.Option(help="delete the demo database first")] = False,
+    fresh: Annotated[
+        bool, typer.Option(help="delete the SQLite file first (and the register in it) to build anew")
+    ] = False,
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="run the API after building")] = True,
 ) -> None:
     """Build a demo register from the sample service plans, print a token, and serve the API."""
-    from pathlib import Path
-
     import uvicorn
 
     from app.clock import today
-    from app.config import Settings, matrix_in_force
+    from app.config import matrix_in_force
     from app.demo.build import build_demo, demo_token
     from app.main import create_app
-    from app.migrations import upgrade
 
-    path = Path(database).resolve()
+    settings = get_settings()
+    if database is not None:
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{Path(database).resolve()}"})
+    url = make_url(settings.database_url)
     if fresh:
+        if url.get_backend_name() != "sqlite" or not url.database:
+            raise usage_error("--fresh deletes a SQLite file only; empty this database by hand")
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    settings = get_settings().model_copy(update={"database_url": f"sqlite:///{path}"})
-    engine = make_engine(settings)
-    upgrade(engine)
+            Path(f"{Path(url.database).resolve()}{suffix}").unlink(missing_ok=True)
+    if serve_api:
+        check_port(host, port)
+    engine = open_database(settings, create=True, migrate=True)
     built = build_demo(engine, matrix_in_force(settings), today(), settings.review_interval_months)
     token = demo_token(engine)
     engine.dispose()
     base = f"http://{host}:{port}"
-    out.print(f"[bold]riskreg demo[/bold] register {'built' if built else 'reused'} in {path}")
+    shown = url.render_as_string(hide_password=True)
+    out.print(f"[bold]riskreg demo[/bold] register {'built' if built else 'reused'} in {shown}")
     out.print(f"  API:      {base}/api/v1   (home page: {base}/)")
     out.print(f"  Docs:     {base}/docs")
     out.print(f"  Token:    {token}")
     out.print(
         f'  Try:      curl -H "Authorization: Bearer {token}" "{base}/api/v1/risks?band=High&band=Very%20High"'
     )
+    if settings.database_url != get_settings().database_url:
+        # The other commands read RISKREG_DATABASE_URL: say how to point them at this register.
+        out.print(f"  Commands: export RISKREG_DATABASE_URL={settings.database_url}", highlight=False)
     if serve_api:
-        app = create_app(Settings(**{**settings.model_dump(), "migrate_on_start": False}))
+        app = create_app(settings.model_copy(update={"migrate_on_start": False}))
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -227,7 +244,7 @@ def import_command(
     settings = get_settings()
     try:
         text = decode_plan(plan.read_bytes())
-        with transaction(_engine()) as session:
+        with transaction(_engine(create=not dry_run)) as session:
             result = import_plan(
                 session,
                 SYSTEM,
@@ -251,30 +268,29 @@ def _print_import(result: ImportResult) -> None:
         f"[bold]{result.service_name}[/bold] ({result.service_code}{', new service' if result.service_created else ''}), "
         f"plan {result.period or 'period unknown'}, {result.shape}; assessments dated {result.reviewed_on}"
     )
-    table = Table(
-        "line", "ref", "aliases", "title", "response", "controls", "residual", "published", "action"
-    )
-    for r in result.risks:
-        residual = f"{r.residual[0]}x{r.residual[1]} = {r.residual[2]} {r.residual[3]}" if r.residual else "-"
-        table.add_row(
+    rows = [
+        (
             str(r.line),
             r.ref,
             " ".join(r.aliases),
-            r.title[:60],
+            r.title,
             r.response or "?",
             str(r.controls),
-            residual,
+            f"{r.residual[0]}x{r.residual[1]} = {r.residual[2]} {r.residual[3]}" if r.residual else "-",
             r.published or "-",
             r.action,
         )
-    out.print(table)
+        for r in result.risks
+    ]
+    print_rows(
+        ("line", "ref", "aliases", "title", "response", "controls", "residual", "published", "action"), rows
+    )
     if result.findings:
-        findings = Table(
-            "line", "severity", "ref", "finding", title=f"{len(result.findings)} findings to resolve"
+        print_rows(
+            ("line", "severity", "ref", "finding"),
+            [(str(f.line), f.severity, f.ref or "", f.message) for f in result.findings],
+            title=f"{len(result.findings)} findings to resolve",
         )
-        for f in result.findings:
-            findings.add_row(str(f.line), f.severity, f.ref or "", f.message)
-        out.print(findings)
     out.print(f"{verb} {result.created} risk(s); {len(result.risks) - result.created} left as they are")
 
 

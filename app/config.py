@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     report_queue_seconds: float = Field(
         default=30.0, gt=0, description="how long a report waits for a free slot before 503"
     )
+    secure_cookies: bool = Field(
+        default=False,
+        description="mark the sign-in cookie Secure (HTTPS only); on when TLS ends at a proxy in front",
+    )
+    public_origin: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+$",
+        description="the origin people reach the pages at, e.g. https://risks.council.gov.uk "
+        "(default: the request's own Host); sign-in forms posted from elsewhere get 403",
+    )
     warm_up_reports: bool = Field(
         default=True,
         description="load matplotlib, the PDF font and the page templates at start, before serving",

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import audit, health, imports, matrix, pages, problems, reports, risks, services, tokens
-from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from app.api import audit, docs, health, imports, matrix, pages, problems, reports, risks, services, tokens
+from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from app.config import Settings, get_settings, matrix_in_force
 from app.db import make_engine, read_bind, write_bind
 
@@ -56,6 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Risk registers of council services: the 4x4 likelihood x impact matrix, "
         "risks, control measures, responses, reviews and reports.",
         lifespan=lifespan,
+        # /docs and /redoc are our own routes (app/api/docs.py): their scripts come from the
+        # installed package, not from a CDN
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -66,8 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, pages, matrix, services, risks, reports, imports, audit, tokens):
         # every error status an API route can answer is in the OpenAPI document, as problem+json
         app.include_router(module.router, responses=None if module is health else problems.PROBLEM_RESPONSES)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS_PATH, docs.ASSETS, name="docs-assets")
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

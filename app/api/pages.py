@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.access.tokens import authenticate
 from app.api.deps import TOKEN_COOKIE, CalendarDep, MatrixDep
 from app.db import committed
-from app.errors import Unauthenticated
+from app.errors import Forbidden, Unauthenticated
 from app.reports import queries
 from app.reports.periods import half_containing
 from app.services import repository as services
@@ -85,16 +85,46 @@ def home(request: Request, matrix: MatrixDep, calendar: CalendarDep) -> Response
 @router.post("/session")
 async def sign_in(request: Request) -> Response:
     """Keep the token in an HttpOnly cookie for this browser (accepted on reads only)."""
+    _refuse_cross_site(request)
     body = (await request.body())[:4096].decode("utf-8", "replace")
     token = (parse_qs(body).get("token") or [""])[0].strip()
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    response.set_cookie(
+        TOKEN_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), max_age=8 * 3600
+    )
     return response
 
 
 @router.post("/session/end")
-def sign_out() -> Response:
+def sign_out(request: Request) -> Response:
     """Forget the token."""
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(TOKEN_COOKIE)
+    response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict", secure=_secure(request))
     return response
+
+
+def _secure(request: Request) -> bool:
+    # Behind a proxy that ends TLS the app sees plain http: RISKREG_SECURE_COOKIES says so.
+    return bool(request.app.state.settings.secure_cookies) or request.url.scheme == "https"
+
+
+def _refuse_cross_site(request: Request) -> None:
+    """Login CSRF: a sign-in form posted by another site's page would sign this browser in
+    with the attacker's token. Browsers name the posting page's origin in `Origin` (every
+    POST) and say `Sec-Fetch-Site`; without `Origin`, a `Referer` is judged the same way. A
+    request with neither comes from no browser page (curl, a script) and is let through."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise Forbidden("sign-in is accepted only from this site's own page")
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is None:
+        return
+    given = urlsplit(origin)
+    public = request.app.state.settings.public_origin
+    if public is not None:
+        expected = urlsplit(public)
+        same = (given.scheme, given.netloc) == (expected.scheme, expected.netloc)
+    else:
+        # The scheme is not compared: behind a proxy ending TLS the app itself sees http.
+        same = given.scheme in ("http", "https") and given.netloc == request.headers.get("host")
+    if not same:
+        raise Forbidden("sign-in is accepted only from this site's own page")

@@ -1,0 +1,23 @@
+"""Running the installed `riskreg` command as a subprocess, as a person at a shell would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+RISKREG = Path(sys.executable).with_name("riskreg")
+
+
+def riskreg(
+    cwd: Path, *args: str, database_url: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `riskreg ARGS` in `cwd` with stdout piped, 80 columns, and only the given database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RISKREG_")}
+    env["COLUMNS"] = "80"
+    if database_url is not None:
+        env["RISKREG_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [str(RISKREG), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
