@@ -14,7 +14,7 @@ import csv
 import io
 from datetime import date
 
-from app.reports.fonts import clean_text
+from app.reports.printable import printable
 from app.reports.rows import AssessmentRow, RegisterReport, RiskRow
 
 #: The columns of the register CSV, in order.
@@ -90,7 +90,7 @@ def neutralise(text: str) -> str:
 
 def _text(value: str) -> str:
     # Cleaning first: a NUL or other control character could hide a leading '='.
-    return neutralise(clean_text(value))
+    return neutralise(printable(value))
 
 
 def _assessment(a: AssessmentRow | None) -> list[str]:

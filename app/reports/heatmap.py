@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from app.reports.fonts import clean_text, ink_on
+from app.reports.colours import ink_on
+from app.reports.printable import printable
 from app.reports.rows import HeatmapCells
 from app.scoring import Matrix
 
@@ -468,7 +469,7 @@ def _pack(tokens: list[str], per_line: int) -> list[str]:
 
 
 def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(clean_text(text).split())
+    flat = " ".join(printable(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -17,20 +17,20 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from app.reports.fonts import (
+from app.reports.colours import ink_on
+from app.reports.heatmap import heatmap_description
+from app.reports.printable import printable
+from app.reports.rows import HeatmapCells, MovementRow, RegisterReport, ReviewReport
+from app.reports.words import (
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
-    clean_text,
     direction_parts,
     format_day,
     format_long_day,
     format_moment,
-    ink_on,
     review_scope,
     worst_bands_heading,
 )
-from app.reports.heatmap import heatmap_description
-from app.reports.rows import HeatmapCells, MovementRow, RegisterReport, ReviewReport
 from app.scoring import Matrix
 
 
@@ -90,7 +90,7 @@ def _finalize(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_text(value)
+        return printable(value)
     return value
 
 

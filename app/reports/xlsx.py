@@ -20,17 +20,17 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from app.reports.fonts import (
+from app.reports.colours import ink_on
+from app.reports.printable import printable
+from app.reports.rows import RegisterReport, ReviewReport, RiskRow
+from app.reports.words import (
     MOVEMENT_ORDER,
-    clean_text,
     direction_label,
     format_long_day,
     format_moment,
-    ink_on,
     review_scope,
     worst_bands_heading,
 )
-from app.reports.rows import RegisterReport, ReviewReport, RiskRow
 from app.scoring import Matrix
 
 _HEAD = "#e8e9ea"
@@ -89,7 +89,7 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid, unused worksheet name: at most 31 characters, none of []:*?/\\, not
     'History', no leading or trailing apostrophe, unique ignoring case among `taken`
     (names already used, casefolded)."""
-    base = _INVALID_SHEET_CHARS.sub(" ", clean_text(wanted)).replace("\n", " ").replace("\t", " ")
+    base = _INVALID_SHEET_CHARS.sub(" ", printable(wanted)).replace("\n", " ").replace("\t", " ")
     base = " ".join(base.split()).strip("'").strip() or "Register"
     if base.casefold() in _RESERVED_SHEET_NAMES:
         base = f"{base} register"
@@ -138,7 +138,7 @@ def _workbook(out: io.BytesIO, title: str, created: datetime) -> Workbook:
     )
     if created.tzinfo is not None:  # Excel keeps local times without a zone: store UTC
         created = created.astimezone(UTC).replace(tzinfo=None)
-    book.set_properties({"title": clean_text(title), "author": "riskreg", "created": created})
+    book.set_properties({"title": printable(title), "author": "riskreg", "created": created})
     return book
 
 
@@ -173,7 +173,7 @@ def _table(
 def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _Styles) -> None:
     if isinstance(value, _Band):
         if value.name:
-            sheet.write_string(row, col, clean_text(value.name), styles.bands.get(value.name, styles.bold))
+            sheet.write_string(row, col, printable(value.name), styles.bands.get(value.name, styles.bold))
         else:
             sheet.write_blank(row, col, None, styles.text)
     elif value is None or value == "":
@@ -183,7 +183,7 @@ def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _
     elif isinstance(value, date):
         sheet.write_datetime(row, col, value, styles.date)
     else:
-        sheet.write_string(row, col, clean_text(value), styles.text)
+        sheet.write_string(row, col, printable(value), styles.text)
 
 
 def _register_sheet(sheet: Worksheet, styles: _Styles, report: RegisterReport) -> None:
@@ -232,12 +232,12 @@ def _register_sheet(sheet: Worksheet, styles: _Styles, report: RegisterReport) -
 
 
 def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
-    sheet.write_string(0, 0, clean_text(report.title), styles.title)
+    sheet.write_string(0, 0, printable(report.title), styles.title)
     period = (
         f"Period: {format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
     )
-    sheet.write_string(1, 0, clean_text(period), styles.meta)
-    sheet.write_string(2, 0, clean_text(f"Scope: {review_scope(report)}"), styles.meta)
+    sheet.write_string(1, 0, printable(period), styles.meta)
+    sheet.write_string(2, 0, printable(f"Scope: {review_scope(report)}"), styles.meta)
     sheet.write_string(3, 0, f"Generated {format_moment(report.generated_at)}", styles.meta)
     bands = report.matrix.bands
     columns = [_Column("Service", 34)]
@@ -349,4 +349,4 @@ def _not_reviewed_row(r: RiskRow) -> list[Value | _Band]:
 
 def _header_text(text: str) -> str:
     """Text safe inside an Excel page header: '&' doubled, at most 200 characters."""
-    return clean_text(text).replace("&", "&&").replace("\n", " ")[:200]
+    return printable(text).replace("&", "&&").replace("\n", " ")[:200]
