@@ -6,15 +6,19 @@ same bytes for the same register.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 from sqlmodel import Session
 
 from app.errors import NotFound
 from app.reports import queries
 from app.reports.periods import Period
+from app.reports.printable import printable
 from app.scoring import Matrix
 
 MEDIA_TYPES = {
@@ -35,6 +39,27 @@ class Document:
     media_type: str
     filename: str
     etag: str | None = None  # set when the bytes are a function of what the document shows
+
+
+def content_disposition(filename: str) -> str:
+    """The `Content-Disposition` of a download: an ASCII slug of `filename` in `filename`, and
+    the name itself, percent-encoded UTF-8, in `filename*` (RFC 6266 and RFC 8187).
+
+    Names carry service names, which may hold any character: outside Latin-1 a header
+    cannot be sent at all, a newline ends it, and a quote would open a parameter.
+    """
+    name = " ".join(printable(filename).split())
+    return f"attachment; filename=\"{_ascii_slug(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+_NOT_IN_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _ascii_slug(name: str) -> str:
+    """'childrens-services-residual.png' for 'Children\u2019s Services residual.png'."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_IN_SLUG.sub("-", plain.replace("'", "")).strip("-.")
+    return re.sub(r"-{2,}", "-", slug) or "download"
 
 
 def heatmap_document(
@@ -71,7 +96,7 @@ def heatmap_document(
     else:
         title = f"{scope}: {basis} risk, {when:%d %b %Y}"
         picture = heatmap_picture(matrix, panels[0], title=title, fmt=fmt)
-    slug = scope.lower().replace(" ", "-")
+    slug = "-".join(scope.lower().split())
     filename = f"heatmap-{slug}-{basis}-{when.isoformat()}.{fmt}"
     return Document(picture.content, MEDIA_TYPES[fmt], filename, picture.etag)
 

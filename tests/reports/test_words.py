@@ -1,7 +1,5 @@
 """The words and dates every report prints: direction labels, band headings, date formats."""
 
-# ruff: noqa: RUF001  (arrows in these strings are the point of the tests)
-
 from datetime import UTC, date, datetime
 
 from app.reports.words import direction_label, format_day, format_moment, worst_bands_heading
