@@ -10,6 +10,7 @@ script inside an SVG could ever run.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from app.reports import columns
 from app.reports.colours import ink_on
+from app.reports.columns import Column, columns_for
 from app.reports.heatmap import heatmap_description
 from app.reports.printable import printable
 from app.reports.rows import HeatmapCells, MovementRow, RegisterReport, ReviewReport
@@ -81,6 +84,10 @@ def _environment() -> Environment:
     env.filters["long_day"] = format_long_day
     env.filters["moment"] = format_moment
     env.globals["band_style"] = band_style
+    env.globals["columns"] = columns
+    env.globals["html_columns"] = html_columns
+    env.globals["header_rows"] = header_rows
+    env.globals["row_cells"] = row_cells
     env.globals["direction_parts"] = direction_parts
     return env
 
@@ -111,3 +118,57 @@ def band_style(matrix: Matrix, band: str | None) -> str:
         return ""
     colour = matrix.band(band).colour
     return f"background-color: {colour}; color: {ink_on(colour)}"
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderCell:
+    """One <th> of a table head."""
+
+    text: str
+    scope: str = "col"
+    rowspan: int = 0
+    colspan: int = 0
+    num: bool = False
+
+
+def html_columns(table: tuple[Column[Any], ...]) -> list[Column[Any]]:
+    """The columns the HTML shows of a table."""
+    return columns_for(table, "html")
+
+
+def header_rows(shown: list[Column[Any]]) -> list[list[HeaderCell]]:
+    """The head of a table: one row, or two when columns are grouped (the group above its columns)."""
+    grouped = any(c.group for c in shown)
+    top: list[HeaderCell] = []
+    below: list[HeaderCell] = []
+    for index, column in enumerate(shown):
+        num = column.kind == "number"
+        if column.group is None:
+            top.append(HeaderCell(column.heading("html"), rowspan=2 if grouped else 0, num=num))
+            continue
+        if index == 0 or shown[index - 1].group != column.group:
+            span = sum(1 for c in shown if c.group == column.group)
+            top.append(HeaderCell(column.group, scope="colgroup", colspan=span))
+        below.append(HeaderCell(column.heading("html"), num=num))
+    return [top, below] if below else [top]
+
+
+def row_cells(shown: list[Column[Any]], row: Any) -> list[tuple[str, Any, Column[Any]]]:
+    """(kind, value, column) of each cell of a row; a group with no value at all (a risk not
+    assessed) is one ("not-assessed", span, column) cell."""
+    cells: list[tuple[str, Any, Column[Any]]] = []
+    index = 0
+    while index < len(shown):
+        column = shown[index]
+        if column.group is not None:
+            members = [c for c in shown[index:] if c.group == column.group]
+            values = [c.value(row) for c in members]
+            if all(v is None for v in values):
+                cells.append(("not-assessed", len(members), column))
+            else:
+                cells.extend((c.kind, v, c) for c, v in zip(members, values, strict=True))
+            index += len(members)
+            continue
+        cells.append((column.kind, column.value(row), column))
+        index += 1
+    return cells

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from app.reports import columns as risk_columns
 from app.reports.colours import ink_on
+from app.reports.columns import Column, columns_for
 from app.reports.printable import printable
-from app.reports.rows import RegisterReport, ReviewReport, RiskRow
+from app.reports.rows import RegisterReport, ReviewReport
 from app.reports.words import (
     MOVEMENT_ORDER,
     direction_label,
@@ -37,6 +40,8 @@ _HEAD = "#e8e9ea"
 _RULE = "#b1b4b6"
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEET_NAMES = {"history"}
+
+Row = TypeVar("Row")
 
 #: A cell value: text, a whole number, a date, or nothing.
 Value = str | int | date | None
@@ -187,48 +192,47 @@ def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _
 
 
 def _register_sheet(sheet: Worksheet, styles: _Styles, report: RegisterReport) -> None:
-    columns = [
-        _Column("Ref", 9),
-        _Column("Aliases", 10),
-        _Column("Risk", 32),
-        _Column("Consequence", 36),
-        _Column("Control measures", 55),
-        _Column("Response", 11),
-        _Column("Owner", 24),
-        _Column("Status", 9),
-        _Column("Residual likelihood", 11),
-        _Column("Residual impact", 9),
-        _Column("Residual score", 9),
-        _Column("Residual band", 12),
-        _Column("Last review", 13),
-        _Column("Next review due", 13),
-        _Column("Overdue", 9),
-        _Column("Direction of travel", 13),
-    ]
-    rows = [
-        [
-            r.ref,
-            " ".join(r.aliases),
-            r.title,
-            r.consequence,
-            "\n".join(r.controls),
-            r.response.capitalize(),
-            r.owner,
-            r.status.capitalize(),
-            r.residual.likelihood if r.residual else None,
-            r.residual.impact if r.residual else None,
-            r.residual.score if r.residual else None,
-            _Band(r.residual.band if r.residual else None),
-            r.last_reviewed_on,
-            r.next_review_due,
-            "Overdue" if r.overdue else "",
-            direction_label(r.direction),
-        ]
-        for r in report.risks
-    ]
     sheet.set_header(f"&L{_header_text(report.service_name)}&RAs at {format_long_day(report.as_of)}")
     sheet.set_footer("&CPage &P of &N")
-    _table(sheet, styles, 0, columns, rows)
+    _risk_table(sheet, styles, risk_columns.REGISTER, report.risks)
+
+
+def _risk_table(
+    sheet: Worksheet,
+    styles: _Styles,
+    table: tuple[Column[Row], ...],
+    rows: Sequence[Row],
+    lead: tuple[_Column, Callable[[Row], Value]] | None = None,
+) -> None:
+    """The columns of `table` from row 0, after a `lead` column (heading, value) when given."""
+    shown = columns_for(table, "xlsx")
+    heads = [_Column(c.heading("xlsx"), c.xlsx_width) for c in shown]
+    values: list[list[Value | _Band]] = [[_value(c, c.value(row)) for c in shown] for row in rows]
+    if lead is not None:
+        heads.insert(0, lead[0])
+        for row, cells in zip(rows, values, strict=True):
+            cells.insert(0, lead[1](row))
+    _table(sheet, styles, 0, heads, values)
+
+
+def _value(column: Column[Any], value: Any) -> Value | _Band:
+    """A column's value as a cell: a band filled with its colour, words capitalised."""
+    kind = column.kind
+    if kind == "ref":
+        return str(value.ref)
+    if kind == "controls":
+        return "\n".join(value)
+    if kind == "word":
+        return str(value).capitalize()
+    if kind == "band":
+        return _Band(value)
+    if kind == "due":
+        return cast(date | None, value.day)
+    if kind == "flag":
+        return "Overdue" if value else ""
+    if kind == "direction":
+        return direction_label(value)
+    return cast(Value, value)
 
 
 def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
@@ -258,93 +262,18 @@ def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> N
 
 
 def _movement_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
-    columns = [
-        _Column("Direction of travel", 14),
-        _Column("Ref", 9),
-        _Column("Service", 26),
-        _Column("Risk", 44),
-        _Column("Previous score", 10),
-        _Column("Previous band", 12),
-        _Column("Current score", 10),
-        _Column("Current band", 12),
-    ]
-    rows: list[list[Value | _Band]] = [
-        [
-            direction_label(m.direction),
-            m.risk.ref,
-            m.risk.service_name,
-            m.risk.title,
-            m.previous_score,
-            _Band(m.previous_band),
-            m.current_score,
-            _Band(m.current_band),
-        ]
-        for direction in MOVEMENT_ORDER
-        for m in report.movements.get(direction, [])
-    ]
-    _table(sheet, styles, 0, columns, rows)
+    moves = [m for direction in MOVEMENT_ORDER for m in report.movements.get(direction, [])]
+    lead = (_Column("Direction of travel", 14), lambda m: direction_label(m.direction))
+    _risk_table(sheet, styles, risk_columns.MOVEMENT, moves, lead)
 
 
 def _high_risks_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
     sheet.set_header(f"&L{_header_text(worst_bands_heading(report.matrix))} risks")
-    columns = [
-        _Column("Ref", 9),
-        _Column("Service", 24),
-        _Column("Risk", 32),
-        _Column("Consequence", 36),
-        _Column("Control measures", 55),
-        _Column("Response", 11),
-        _Column("Owner", 24),
-        _Column("Residual score", 9),
-        _Column("Residual band", 12),
-        _Column("Direction of travel", 13),
-    ]
-    rows: list[list[Value | _Band]] = [
-        [
-            r.ref,
-            r.service_name,
-            r.title,
-            r.consequence,
-            "\n".join(r.controls),
-            r.response.capitalize(),
-            r.owner,
-            r.residual.score if r.residual else None,
-            _Band(r.residual.band if r.residual else None),
-            direction_label(r.direction),
-        ]
-        for r in report.high_risks
-    ]
-    _table(sheet, styles, 0, columns, rows)
+    _risk_table(sheet, styles, risk_columns.HIGH_RISKS, report.high_risks)
 
 
 def _not_reviewed_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
-    columns = [
-        _Column("Ref", 9),
-        _Column("Service", 24),
-        _Column("Risk", 40),
-        _Column("Owner", 24),
-        _Column("Residual score", 9),
-        _Column("Residual band", 12),
-        _Column("Last review", 13),
-        _Column("Next review due", 13),
-        _Column("Overdue", 9),
-    ]
-    rows: list[list[Value | _Band]] = [_not_reviewed_row(r) for r in report.not_reviewed]
-    _table(sheet, styles, 0, columns, rows)
-
-
-def _not_reviewed_row(r: RiskRow) -> list[Value | _Band]:
-    return [
-        r.ref,
-        r.service_name,
-        r.title,
-        r.owner,
-        r.residual.score if r.residual else None,
-        _Band(r.residual.band if r.residual else None),
-        r.last_reviewed_on,
-        r.next_review_due,
-        "Overdue" if r.overdue else "",
-    ]
+    _risk_table(sheet, styles, risk_columns.NOT_REVIEWED, report.not_reviewed)
 
 
 def _header_text(text: str) -> str:

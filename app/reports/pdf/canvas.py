@@ -12,6 +12,9 @@ widths, each row is written as one block of PDF operators, and a row taller than
 continues on the next one. The running head and "Page n of N" are added once the page
 count is known. Everything else (fonts, images, outline, metadata, output) is fpdf2's
 public API; each use of an fpdf2 internal says why (fpdf2 is pinned below 3).
+
+Longer than 400 lines on purpose: one class, because the table writer, the running head
+and the measuring of text share the document's fonts and their caches.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
-class Column:
+class GridColumn:
     """A table column: its heading, width in mm and alignment (L, C or R)."""
 
     title: str
@@ -193,7 +196,7 @@ class Canvas(FPDF):
     # -- the table writer ------------------------------------------------------------
     def grid(
         self,
-        columns: list[Column],
+        columns: list[GridColumn],
         rows: list[Row],
         *,
         x: float = MARGIN,
@@ -238,7 +241,7 @@ class Canvas(FPDF):
         self.set_y(self.y + 4)
 
     def _lay_out(
-        self, columns: list[Column], cells: list[Cell], size: float
+        self, columns: list[GridColumn], cells: list[Cell], size: float
     ) -> list[tuple[Cell, list[tuple[float, str]]]]:
         laid = []
         for col, cell in zip(columns, cells, strict=True):
@@ -252,7 +255,7 @@ class Canvas(FPDF):
 
     def _draw_row(
         self,
-        columns: list[Column],
+        columns: list[GridColumn],
         laid: list[tuple[Cell, list[tuple[float, str]]]],
         x: float,
         start: int,
@@ -314,7 +317,7 @@ class Canvas(FPDF):
         self._out("\n".join(ops))  # fpdf2 internal, as in finish(): no public call writes operators
         self.set_y(top + height)
 
-    def _column_lefts(self, columns: list[Column], x: float) -> list[tuple[float, str, str]]:
+    def _column_lefts(self, columns: list[GridColumn], x: float) -> list[tuple[float, str, str]]:
         """Left edge of each column, with its x and width already written as PDF numbers."""
         key = (tuple(c.width for c in columns), x)
         lefts = self._lefts.get(key)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 
+from app.reports import columns as risk_columns
 from app.reports.heatmap import heatmap_description
-from app.reports.pdf.canvas import MARGIN, Canvas, Cell, Column, Row, band_cell
-from app.reports.rows import HeatmapCells, RegisterReport, RiskRow
-from app.reports.words import direction_label, format_day, format_long_day, format_moment
+from app.reports.pdf.canvas import MARGIN, Canvas, Cell, GridColumn, Row
+from app.reports.pdf.cells import risk_table
+from app.reports.rows import HeatmapCells, RegisterReport
+from app.reports.words import format_day, format_long_day, format_moment
 from app.scoring import Matrix
 
 
@@ -47,8 +49,8 @@ def heatmap_section(canvas: Canvas, matrix: Matrix, cells: HeatmapCells, png: by
     span = 297 - MARGIN - table_x
     first = 34.0
     other = min(30.0, (span - first) / len(matrix.impact))
-    columns = [Column("Likelihood / Impact", first)]
-    columns += [Column(f"{lv.label} ({lv.score})", other, "C") for lv in matrix.impact]
+    columns = [GridColumn("Likelihood / Impact", first)]
+    columns += [GridColumn(f"{lv.label} ({lv.score})", other, "C") for lv in matrix.impact]
     rows: list[Row] = []
     for lv in reversed(matrix.likelihood):
         row: list[str | Cell] = [Cell(f"{lv.label} ({lv.score})", bold=True)]
@@ -66,65 +68,8 @@ def heatmap_section(canvas: Canvas, matrix: Matrix, cells: HeatmapCells, png: by
 def register_table(canvas: Canvas, report: RegisterReport) -> None:
     """The register table of one service."""
     canvas.paragraph("Residual assessment: L likelihood, I impact, score = L \u00d7 I.", size=8)
-    columns = [
-        Column("Ref", 16),
-        Column("Risk", 30),
-        Column("Consequence", 32),
-        Column("Control measures", 54),
-        Column("Response", 17),
-        Column("Owner", 22),
-        Column("L", 7, "C"),
-        Column("I", 7, "C"),
-        Column("Score", 11, "C"),
-        Column("Band", 17),
-        Column("Last review", 20),
-        Column("Next review due", 23),
-        Column("Direction", 21),
-    ]
-    rows: list[Row] = []
-    for r in report.risks:
-        a = r.residual
-        rows.append(
-            [
-                Cell(ref_text(r), bold=True),
-                r.title,
-                r.consequence,
-                controls_text(r.controls),
-                r.response.capitalize(),
-                r.owner,
-                str(a.likelihood) if a else "",
-                str(a.impact) if a else "",
-                str(a.score) if a else "",
-                band_cell(report.matrix, a.band if a else None),
-                format_day(r.last_reviewed_on) or "Never",
-                due_cell(r),
-                direction_label(r.direction),
-            ]
-        )
-    if not rows:
+    if not report.risks:
         canvas.paragraph("No risks on the register.")
         return
-    canvas.grid(columns, rows, caption=f"Residual-risk register of {report.service_name}")
-
-
-def ref_text(r: RiskRow) -> str:
-    """The ref, then its aliases in brackets and "Closed", one to a line."""
-    parts = [r.ref]
-    if r.aliases:
-        parts.append("(" + ", ".join(r.aliases) + ")")
-    if r.status == "closed":
-        parts.append("Closed")
-    return "\n".join(parts)
-
-
-def controls_text(controls: tuple[str, ...]) -> str:
-    """The control measures as a bulleted list, or "None recorded"."""
-    return "\n".join(f"• {c}" for c in controls) if controls else "None recorded"
-
-
-def due_cell(r: RiskRow) -> Cell:
-    """The next review date, in bold under "Overdue" when it has passed."""
-    due = format_day(r.next_review_due)
-    if r.overdue:
-        return Cell(f"Overdue\n{due}".strip(), bold=True)
-    return Cell(due)
+    caption = f"Residual-risk register of {report.service_name}"
+    risk_table(canvas, report.matrix, risk_columns.REGISTER, report.risks, caption=caption)

@@ -3,21 +3,20 @@ reviewed, and the register of every service covered."""
 
 from __future__ import annotations
 
-from app.reports.pdf.canvas import DASH, HEAD, Canvas, Cell, Column, Row, band_cell
+from app.reports import columns as risk_columns
+from app.reports.pdf.canvas import HEAD, Canvas, Cell, GridColumn, Row
+from app.reports.pdf.cells import risk_table
 from app.reports.pdf.fonts import drawable
-from app.reports.pdf.register import controls_text, due_cell, heatmap_section, ref_text, register_table
-from app.reports.rows import ReviewReport, RiskRow
+from app.reports.pdf.register import heatmap_section, register_table
+from app.reports.rows import ReviewReport
 from app.reports.words import (
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
-    direction_label,
-    format_day,
     format_long_day,
     format_moment,
     review_scope,
     worst_bands_heading,
 )
-from app.scoring import Matrix
 
 
 def render_review_pdf(report: ReviewReport, heatmap_png: bytes | None = None) -> bytes:
@@ -46,12 +45,12 @@ def render_review_pdf(report: ReviewReport, heatmap_png: bytes | None = None) ->
     worst = worst_bands_heading(report.matrix)
     doc.heading(f"{worst} risks ({len(report.high_risks)})")
     if report.high_risks:
-        high_risks_table(doc, report.matrix, report.high_risks)
+        risk_table(doc, report.matrix, risk_columns.HIGH_RISKS, report.high_risks)
     else:
         doc.paragraph(f"No {worst} risks at the end of the period.")
     doc.heading(f"Risks not reviewed in the period ({len(report.not_reviewed)})")
     if report.not_reviewed:
-        not_reviewed_table(doc, report.matrix, report.not_reviewed)
+        risk_table(doc, report.matrix, risk_columns.NOT_REVIEWED, report.not_reviewed)
     else:
         doc.paragraph("Every open risk was reviewed in the period.")
     for index, register in enumerate(report.registers):
@@ -67,9 +66,9 @@ def render_review_pdf(report: ReviewReport, heatmap_png: bytes | None = None) ->
 def summary_table(canvas: Canvas, report: ReviewReport) -> None:
     """Counts of open risks by band per service, with a total row."""
     bands = report.matrix.bands
-    columns = [Column("Service", 70)]
-    columns += [Column(b.name, 24, "R") for b in bands]
-    columns += [Column("Unassessed", 24, "R"), Column("Total", 20, "R")]
+    columns = [GridColumn("Service", 70)]
+    columns += [GridColumn(b.name, 24, "R") for b in bands]
+    columns += [GridColumn("Unassessed", 24, "R"), GridColumn("Total", 20, "R")]
     header_fills = [None] + [b.colour for b in bands] + [None, None]
     rows: list[Row] = []
     for s in report.summaries:
@@ -95,87 +94,4 @@ def movement_table(canvas: Canvas, report: ReviewReport, direction: str) -> None
     if not moves:
         canvas.paragraph("None.")
         return
-    columns = [
-        Column("Ref", 18),
-        Column("Service", 40),
-        Column("Risk", 109),
-        Column("Previous score", 18, "C"),
-        Column("Previous band", 24),
-        Column("Current score", 18, "C"),
-        Column("Current band", 24),
-        Column("Direction", 26),
-    ]
-    rows: list[Row] = [
-        [
-            Cell(ref_text(m.risk), bold=True),
-            m.risk.service_name,
-            m.risk.title,
-            DASH if m.previous_score is None else str(m.previous_score),
-            band_cell(report.matrix, m.previous_band, empty=DASH),
-            DASH if m.current_score is None else str(m.current_score),
-            band_cell(report.matrix, m.current_band, empty=DASH),
-            direction_label(m.direction),
-        ]
-        for m in moves
-    ]
-    canvas.grid(columns, rows)
-
-
-def high_risks_table(canvas: Canvas, matrix: Matrix, risks: list[RiskRow]) -> None:
-    """The worst risks with their controls and response."""
-    columns = [
-        Column("Ref", 16),
-        Column("Service", 28),
-        Column("Risk", 34),
-        Column("Consequence", 42),
-        Column("Control measures", 62),
-        Column("Response", 17),
-        Column("Owner", 24),
-        Column("Score", 11, "C"),
-        Column("Band", 17),
-        Column("Direction", 26),
-    ]
-    rows: list[Row] = [
-        [
-            Cell(ref_text(r), bold=True),
-            r.service_name,
-            r.title,
-            r.consequence,
-            controls_text(r.controls),
-            r.response.capitalize(),
-            r.owner,
-            str(r.residual.score) if r.residual else "",
-            band_cell(matrix, r.residual.band if r.residual else None),
-            direction_label(r.direction),
-        ]
-        for r in risks
-    ]
-    canvas.grid(columns, rows)
-
-
-def not_reviewed_table(canvas: Canvas, matrix: Matrix, risks: list[RiskRow]) -> None:
-    """Open risks with no review in the period."""
-    columns = [
-        Column("Ref", 16),
-        Column("Service", 40),
-        Column("Risk", 90),
-        Column("Owner", 45),
-        Column("Score", 12, "C"),
-        Column("Band", 20),
-        Column("Last review", 24),
-        Column("Next review due", 30),
-    ]
-    rows: list[Row] = [
-        [
-            Cell(ref_text(r), bold=True),
-            r.service_name,
-            r.title,
-            r.owner,
-            str(r.residual.score) if r.residual else "",
-            band_cell(matrix, r.residual.band if r.residual else None),
-            format_day(r.last_reviewed_on) or "Never",
-            due_cell(r),
-        ]
-        for r in risks
-    ]
-    canvas.grid(columns, rows)
+    risk_table(canvas, report.matrix, risk_columns.MOVEMENT, moves)
