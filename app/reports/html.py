@@ -88,6 +88,7 @@ def _environment() -> Environment:
     env.globals["html_columns"] = html_columns
     env.globals["header_rows"] = header_rows
     env.globals["row_cells"] = row_cells
+    env.globals["table_plan"] = table_plan
     env.globals["direction_parts"] = direction_parts
     return env
 
@@ -153,22 +154,29 @@ def header_rows(shown: list[Column[Any]]) -> list[list[HeaderCell]]:
     return [top, below] if below else [top]
 
 
-def row_cells(shown: list[Column[Any]], row: Any) -> list[tuple[str, Any, Column[Any]]]:
+def table_plan(shown: list[Column[Any]]) -> list[tuple[Column[Any], ...]]:
+    """The shown columns in runs: one column alone, or every column of a group together."""
+    plan: list[tuple[Column[Any], ...]] = []
+    for index, column in enumerate(shown):
+        if column.group is not None and index and shown[index - 1].group == column.group:
+            plan[-1] = (*plan[-1], column)
+        else:
+            plan.append((column,))
+    return plan
+
+
+def row_cells(plan: list[tuple[Column[Any], ...]], row: Any) -> list[tuple[str, Any, Column[Any]]]:
     """(kind, value, column) of each cell of a row; a group with no value at all (a risk not
     assessed) is one ("not-assessed", span, column) cell."""
     cells: list[tuple[str, Any, Column[Any]]] = []
-    index = 0
-    while index < len(shown):
-        column = shown[index]
-        if column.group is not None:
-            members = [c for c in shown[index:] if c.group == column.group]
-            values = [c.value(row) for c in members]
-            if all(v is None for v in values):
-                cells.append(("not-assessed", len(members), column))
-            else:
-                cells.extend((c.kind, v, c) for c, v in zip(members, values, strict=True))
-            index += len(members)
+    for run in plan:
+        if len(run) == 1:
+            column = run[0]
+            cells.append((column.kind, column.value(row), column))
             continue
-        cells.append((column.kind, column.value(row), column))
-        index += 1
+        values = [c.value(row) for c in run]
+        if all(v is None for v in values):
+            cells.append(("not-assessed", len(run), run[0]))
+        else:
+            cells.extend((c.kind, v, c) for c, v in zip(run, values, strict=True))
     return cells

@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from app.reports import columns as risk_columns
 from app.reports.colours import ink_on
-from app.reports.columns import Column, columns_for
+from app.reports.columns import Column, Kind, columns_for
 from app.reports.printable import printable
 from app.reports.rows import RegisterReport, ReviewReport
 from app.reports.words import (
@@ -207,7 +207,8 @@ def _risk_table(
     """The columns of `table` from row 0, after a `lead` column (heading, value) when given."""
     shown = columns_for(table, "xlsx")
     heads = [_Column(c.heading("xlsx"), c.xlsx_width) for c in shown]
-    values: list[list[Value | _Band]] = [[_value(c, c.value(row)) for c in shown] for row in rows]
+    readers = [(c.value, _CELLS[c.kind]) for c in shown]
+    values = [[cell(read(row)) for read, cell in readers] for row in rows]
     if lead is not None:
         heads.insert(0, lead[0])
         for row, cells in zip(rows, values, strict=True):
@@ -215,24 +216,24 @@ def _risk_table(
     _table(sheet, styles, 0, heads, values)
 
 
-def _value(column: Column[Any], value: Any) -> Value | _Band:
-    """A column's value as a cell: a band filled with its colour, words capitalised."""
-    kind = column.kind
-    if kind == "ref":
-        return str(value.ref)
-    if kind == "controls":
-        return "\n".join(value)
-    if kind == "word":
-        return str(value).capitalize()
-    if kind == "band":
-        return _Band(value)
-    if kind == "due":
-        return cast(date | None, value.day)
-    if kind == "flag":
-        return "Overdue" if value else ""
-    if kind == "direction":
-        return direction_label(value)
+def _as_is(value: Any) -> Value:
     return cast(Value, value)
+
+
+#: How each kind of column value (see columns.py) is written: a band filled with its
+#: colour, words capitalised, the overdue flag as a word; text, numbers and days as they are.
+_CELLS: dict[Kind, Callable[[Any], Value | _Band]] = {
+    "text": _as_is,
+    "number": _as_is,
+    "day": _as_is,
+    "ref": lambda ref: str(ref.ref),
+    "controls": "\n".join,
+    "word": lambda word: str(word).capitalize(),
+    "band": _Band,
+    "due": lambda due: cast(Value, due.day),
+    "flag": lambda overdue: "Overdue" if overdue else "",
+    "direction": direction_label,
+}
 
 
 def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
