@@ -12,7 +12,13 @@ from app.access.principal import Action, Principal
 from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, ReportSlot
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.fields import Day
-from app.reports.documents import Document, heatmap_document, register_document, review_document
+from app.reports.documents import (
+    Document,
+    content_disposition,
+    heatmap_document,
+    register_document,
+    review_document,
+)
 from app.reports.periods import PeriodError, parse_period
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -36,7 +42,7 @@ _REPORTS = _files(
 
 def _download(document: Document, headers: dict[str, str] | None = None) -> Response:
     headers = {"Cache-Control": "no-store"} | (headers or {})
-    headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    headers["Content-Disposition"] = content_disposition(document.filename)
     return Response(document.content, media_type=document.media_type, headers=headers)
 
 

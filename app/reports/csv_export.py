@@ -13,39 +13,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from typing import Any
 
-from app.reports.fonts import clean_text
-from app.reports.rows import AssessmentRow, RegisterReport, RiskRow
+from app.reports import columns as risk_columns
+from app.reports.columns import Column, columns_for
+from app.reports.printable import printable
+from app.reports.rows import RegisterReport, RiskRow
 
 #: The columns of the register CSV, in order.
-CSV_COLUMNS = (
-    "service_code",
-    "service",
-    "ref",
-    "aliases",
-    "title",
-    "consequence",
-    "controls",
-    "response",
-    "owner",
-    "status",
-    "residual_likelihood",
-    "residual_impact",
-    "residual_score",
-    "residual_band",
-    "inherent_likelihood",
-    "inherent_impact",
-    "inherent_score",
-    "inherent_band",
-    "target_likelihood",
-    "target_impact",
-    "target_score",
-    "target_band",
-    "last_reviewed_on",
-    "next_review_due",
-    "overdue",
-    "direction",
-)
+CSV_COLUMNS = tuple(c.heading("csv") for c in columns_for(risk_columns.REGISTER, "csv"))
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,33 +30,35 @@ def render_register_csv(report: RegisterReport) -> str:
     """The register as CSV text (header row first); formula-like cells start with a quote."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    shown = columns_for(risk_columns.REGISTER, "csv")
+    writer.writerow(c.heading("csv") for c in shown)
     for risk in report.risks:
-        writer.writerow(csv_row(risk))
+        writer.writerow([_cell(c, c.value(risk)) for c in shown])
     return out.getvalue()
 
 
 def csv_row(risk: RiskRow) -> list[str]:
     """One risk as the CSV cells of `CSV_COLUMNS`: dates ISO, missing values empty."""
-    return [
-        _text(risk.service_code),
-        _text(risk.service_name),
-        _text(risk.ref),
-        _text(" ".join(risk.aliases)),
-        _text(risk.title),
-        _text(risk.consequence),
-        _text("; ".join(risk.controls)),
-        _text(risk.response),
-        _text(risk.owner),
-        _text(risk.status),
-        *_assessment(risk.residual),
-        *_assessment(risk.inherent),
-        *_assessment(risk.target),
-        _day(risk.last_reviewed_on),
-        _day(risk.next_review_due),
-        "yes" if risk.overdue else "no",
-        _text(risk.direction),
-    ]
+    return [_cell(c, c.value(risk)) for c in columns_for(risk_columns.REGISTER, "csv")]
+
+
+def _cell(column: Column[RiskRow], value: Any) -> str:
+    """A value as CSV text: words as stored (`treat`, `up`), `yes`/`no` for a flag."""
+    if value is None:
+        return ""
+    if column.kind == "ref":
+        return _text(value.ref)
+    if column.kind == "controls":
+        return _text("; ".join(value))
+    if column.kind == "number":
+        return str(value)
+    if column.kind == "day":
+        return _day(value)
+    if column.kind == "due":
+        return _day(value.day)
+    if column.kind == "flag":
+        return "yes" if value else "no"
+    return _text(value)
 
 
 def neutralise(text: str) -> str:
@@ -90,13 +68,7 @@ def neutralise(text: str) -> str:
 
 def _text(value: str) -> str:
     # Cleaning first: a NUL or other control character could hide a leading '='.
-    return neutralise(clean_text(value))
-
-
-def _assessment(a: AssessmentRow | None) -> list[str]:
-    if a is None:
-        return ["", "", "", ""]
-    return [str(a.likelihood), str(a.impact), str(a.score), _text(a.band)]
+    return neutralise(printable(value))
 
 
 def _day(value: date | None) -> str:

@@ -6,15 +6,20 @@ same bytes for the same register.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 from sqlmodel import Session
 
 from app.errors import NotFound
 from app.reports import queries
 from app.reports.periods import Period
+from app.reports.printable import printable
+from app.reports.rows import HeatmapCells, RegisterReport, ReviewReport
 from app.scoring import Matrix
 
 MEDIA_TYPES = {
@@ -35,6 +40,27 @@ class Document:
     media_type: str
     filename: str
     etag: str | None = None  # set when the bytes are a function of what the document shows
+
+
+def content_disposition(filename: str) -> str:
+    """The `Content-Disposition` of a download: an ASCII slug of `filename` in `filename`, and
+    the name itself, percent-encoded UTF-8, in `filename*` (RFC 6266 and RFC 8187).
+
+    Names carry service names, which may hold any character: outside Latin-1 a header
+    cannot be sent at all, a newline ends it, and a quote would open a parameter.
+    """
+    name = " ".join(printable(filename).split())
+    return f"attachment; filename=\"{_ascii_slug(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+_NOT_IN_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _ascii_slug(name: str) -> str:
+    """'childrens-services-residual.png' for 'Children\u2019s Services residual.png'."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_IN_SLUG.sub("-", plain.replace("'", "")).strip("-.")
+    return re.sub(r"-{2,}", "-", slug) or "download"
 
 
 def heatmap_document(
@@ -71,7 +97,7 @@ def heatmap_document(
     else:
         title = f"{scope}: {basis} risk, {when:%d %b %Y}"
         picture = heatmap_picture(matrix, panels[0], title=title, fmt=fmt)
-    slug = scope.lower().replace(" ", "-")
+    slug = "-".join(scope.lower().split())
     filename = f"heatmap-{slug}-{basis}-{when.isoformat()}.{fmt}"
     return Document(picture.content, MEDIA_TYPES[fmt], filename, picture.etag)
 
@@ -92,26 +118,8 @@ def register_document(
     """The residual-risk register of one service in html, pdf, csv or xlsx."""
     report = queries.register(session, matrix, service_code, today=today, as_of=as_of)
     name = f"risk-register-{report.service_code}-{report.as_of.isoformat()}.{fmt}"
-    title = f"{report.service_name}: residual risk"
-    if fmt == "html":
-        from app.reports.heatmap import render_heatmap
-        from app.reports.html import render_register_html
-
-        svg = render_heatmap(matrix, report.heatmap, title=title, fmt="svg").decode("utf-8")
-        return Document(render_register_html(report, svg).encode("utf-8"), MEDIA_TYPES[fmt], name)
-    if fmt == "pdf":
-        from app.reports.heatmap import render_heatmap
-        from app.reports.pdf import render_register_pdf
-
-        png = render_heatmap(matrix, report.heatmap, title=title, fmt="png")
-        return Document(render_register_pdf(report, png), MEDIA_TYPES[fmt], name)
-    if fmt == "xlsx":
-        from app.reports.xlsx import render_register_xlsx
-
-        return Document(render_register_xlsx(report), MEDIA_TYPES[fmt], name)
-    from app.reports.csv_export import render_register_csv
-
-    return Document(render_register_csv(report).encode("utf-8"), MEDIA_TYPES["csv"], name)
+    content = _REGISTER_RENDERERS[fmt](report, f"{report.service_name}: residual risk")
+    return Document(content, MEDIA_TYPES[fmt], name)
 
 
 def review_document(
@@ -121,19 +129,73 @@ def review_document(
     report = queries.review_report(session, matrix, period, service_codes=service_codes)
     scope = report.service_code or "council"
     name = f"six-monthly-review-{period.label.replace('/', '-').replace(' ', '_')}-{scope}.{fmt}"
-    title = f"Residual risk at {period.end:%d %b %Y}"
-    if fmt == "html":
-        from app.reports.heatmap import render_heatmap
-        from app.reports.html import render_review_html
+    content = _REVIEW_RENDERERS[fmt](report, f"Residual risk at {period.end:%d %b %Y}")
+    return Document(content, MEDIA_TYPES[fmt], name)
 
-        svg = render_heatmap(matrix, report.heatmap, title=title, fmt="svg").decode("utf-8")
-        return Document(render_review_html(report, svg).encode("utf-8"), MEDIA_TYPES[fmt], name)
-    if fmt == "pdf":
-        from app.reports.heatmap import render_heatmap
-        from app.reports.pdf import render_review_pdf
 
-        png = render_heatmap(matrix, report.heatmap, title=title, fmt="png")
-        return Document(render_review_pdf(report, png), MEDIA_TYPES[fmt], name)
+# Each renderer takes the report and the title of its heat map. The renderers' modules are
+# imported when a document is first asked for: importing the app stays light.
+
+
+def _register_html(report: RegisterReport, title: str) -> bytes:
+    from app.reports.html import render_register_html
+
+    return render_register_html(report, _heatmap_svg(report.matrix, report.heatmap, title)).encode("utf-8")
+
+
+def _register_pdf(report: RegisterReport, title: str) -> bytes:
+    from app.reports.heatmap import render_heatmap
+    from app.reports.pdf import render_register_pdf
+
+    return render_register_pdf(report, render_heatmap(report.matrix, report.heatmap, title=title, fmt="png"))
+
+
+def _register_xlsx(report: RegisterReport, title: str) -> bytes:
+    from app.reports.xlsx import render_register_xlsx
+
+    return render_register_xlsx(report)
+
+
+def _register_csv(report: RegisterReport, title: str) -> bytes:
+    from app.reports.csv_export import render_register_csv
+
+    return render_register_csv(report).encode("utf-8")
+
+
+def _review_html(report: ReviewReport, title: str) -> bytes:
+    from app.reports.html import render_review_html
+
+    return render_review_html(report, _heatmap_svg(report.matrix, report.heatmap, title)).encode("utf-8")
+
+
+def _review_pdf(report: ReviewReport, title: str) -> bytes:
+    from app.reports.heatmap import render_heatmap
+    from app.reports.pdf import render_review_pdf
+
+    return render_review_pdf(report, render_heatmap(report.matrix, report.heatmap, title=title, fmt="png"))
+
+
+def _review_xlsx(report: ReviewReport, title: str) -> bytes:
     from app.reports.xlsx import render_review_xlsx
 
-    return Document(render_review_xlsx(report), MEDIA_TYPES["xlsx"], name)
+    return render_review_xlsx(report)
+
+
+def _heatmap_svg(matrix: Matrix, cells: HeatmapCells, title: str) -> str:
+    from app.reports.heatmap import render_heatmap
+
+    return render_heatmap(matrix, cells, title=title, fmt="svg").decode("utf-8")
+
+
+#: The renderer of each format of each document.
+_REGISTER_RENDERERS: dict[str, Callable[[RegisterReport, str], bytes]] = {
+    "html": _register_html,
+    "pdf": _register_pdf,
+    "xlsx": _register_xlsx,
+    "csv": _register_csv,
+}
+_REVIEW_RENDERERS: dict[str, Callable[[ReviewReport, str], bytes]] = {
+    "html": _review_html,
+    "pdf": _review_pdf,
+    "xlsx": _review_xlsx,
+}

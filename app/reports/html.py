@@ -10,6 +10,7 @@ script inside an SVG could ever run.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,20 +18,22 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from app.reports.fonts import (
+from app.reports import columns
+from app.reports.colours import ink_on
+from app.reports.columns import Column, columns_for
+from app.reports.heatmap import heatmap_description
+from app.reports.printable import printable
+from app.reports.rows import HeatmapCells, MovementRow, RegisterReport, ReviewReport
+from app.reports.words import (
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
-    clean_text,
     direction_parts,
     format_day,
     format_long_day,
     format_moment,
-    ink_on,
     review_scope,
     worst_bands_heading,
 )
-from app.reports.heatmap import heatmap_description
-from app.reports.rows import HeatmapCells, MovementRow, RegisterReport, ReviewReport
 from app.scoring import Matrix
 
 
@@ -81,6 +84,11 @@ def _environment() -> Environment:
     env.filters["long_day"] = format_long_day
     env.filters["moment"] = format_moment
     env.globals["band_style"] = band_style
+    env.globals["columns"] = columns
+    env.globals["html_columns"] = html_columns
+    env.globals["header_rows"] = header_rows
+    env.globals["row_cells"] = row_cells
+    env.globals["table_plan"] = table_plan
     env.globals["direction_parts"] = direction_parts
     return env
 
@@ -90,7 +98,7 @@ def _finalize(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_text(value)
+        return printable(value)
     return value
 
 
@@ -111,3 +119,64 @@ def band_style(matrix: Matrix, band: str | None) -> str:
         return ""
     colour = matrix.band(band).colour
     return f"background-color: {colour}; color: {ink_on(colour)}"
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderCell:
+    """One <th> of a table head."""
+
+    text: str
+    scope: str = "col"
+    rowspan: int = 0
+    colspan: int = 0
+    num: bool = False
+
+
+def html_columns(table: tuple[Column[Any], ...]) -> list[Column[Any]]:
+    """The columns the HTML shows of a table."""
+    return columns_for(table, "html")
+
+
+def header_rows(shown: list[Column[Any]]) -> list[list[HeaderCell]]:
+    """The head of a table: one row, or two when columns are grouped (the group above its columns)."""
+    grouped = any(c.group for c in shown)
+    top: list[HeaderCell] = []
+    below: list[HeaderCell] = []
+    for index, column in enumerate(shown):
+        num = column.kind == "number"
+        if column.group is None:
+            top.append(HeaderCell(column.heading("html"), rowspan=2 if grouped else 0, num=num))
+            continue
+        if index == 0 or shown[index - 1].group != column.group:
+            span = sum(1 for c in shown if c.group == column.group)
+            top.append(HeaderCell(column.group, scope="colgroup", colspan=span))
+        below.append(HeaderCell(column.heading("html"), num=num))
+    return [top, below] if below else [top]
+
+
+def table_plan(shown: list[Column[Any]]) -> list[tuple[Column[Any], ...]]:
+    """The shown columns in runs: one column alone, or every column of a group together."""
+    plan: list[tuple[Column[Any], ...]] = []
+    for index, column in enumerate(shown):
+        if column.group is not None and index and shown[index - 1].group == column.group:
+            plan[-1] = (*plan[-1], column)
+        else:
+            plan.append((column,))
+    return plan
+
+
+def row_cells(plan: list[tuple[Column[Any], ...]], row: Any) -> list[tuple[str, Any, Column[Any]]]:
+    """(kind, value, column) of each cell of a row; a group with no value at all (a risk not
+    assessed) is one ("not-assessed", span, column) cell."""
+    cells: list[tuple[str, Any, Column[Any]]] = []
+    for run in plan:
+        if len(run) == 1:
+            column = run[0]
+            cells.append((column.kind, column.value(row), column))
+            continue
+        values = [c.value(row) for c in run]
+        if all(v is None for v in values):
+            cells.append(("not-assessed", len(run), run[0]))
+        else:
+            cells.extend((c.kind, v, c) for c, v in zip(run, values, strict=True))
+    return cells

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+#: The first day a deployment accepts by default: a period that starts before it is refused.
+EARLIEST_DAY = date(2000, 1, 1)
+
 _HALF = re.compile(r"^\s*(\d{4})\s*/\s*(\d{2}|\d{4})\s*[- ]?\s*H([12])\s*$", re.IGNORECASE)
 
 
@@ -47,9 +50,15 @@ def half(first_year: int, which: int) -> Period:
 
 
 def parse_period(
-    text: str | None, *, start: date | None = None, end: date | None = None, today: date
+    text: str | None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    today: date,
+    earliest: date = EARLIEST_DAY,
 ) -> Period:
-    """The period named by `text` ("2025/26-H1", "current", "last") or given by `start`/`end`."""
+    """The period named by `text` ("2025/26-H1", "current", "last") or given by `start`/`end`;
+    a named half must start on or after `earliest`."""
     if text is None or not text.strip():
         if start is None or end is None:
             raise PeriodError("give a period such as 2025/26-H1, or both from and to dates")
@@ -70,4 +79,11 @@ def parse_period(
     second_year = int(second) if len(second) == 4 else (first_year // 100) * 100 + int(second)
     if second_year != first_year + 1 and not (len(second) == 2 and (first_year + 1) % 100 == int(second)):
         raise PeriodError(f"{text!r}: a financial year runs from one year into the next, e.g. 2025/26")
+    # Checked before the half is built: a year 0 or 9999 has no date for its start or end.
+    if (
+        first_year < earliest.year
+        or first_year + 1 > date.max.year
+        or half(first_year, which).start < earliest
+    ):
+        raise PeriodError(f"{text!r}: reports cover periods from {earliest.isoformat()} onwards")
     return half(first_year, which)

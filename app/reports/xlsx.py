@@ -11,32 +11,37 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from app.reports.fonts import (
+from app.reports import columns as risk_columns
+from app.reports.colours import ink_on
+from app.reports.columns import Column, Kind, columns_for
+from app.reports.printable import printable
+from app.reports.rows import RegisterReport, ReviewReport
+from app.reports.words import (
     MOVEMENT_ORDER,
-    clean_text,
     direction_label,
     format_long_day,
     format_moment,
-    ink_on,
     review_scope,
     worst_bands_heading,
 )
-from app.reports.rows import RegisterReport, ReviewReport, RiskRow
 from app.scoring import Matrix
 
 _HEAD = "#e8e9ea"
 _RULE = "#b1b4b6"
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEET_NAMES = {"history"}
+
+Row = TypeVar("Row")
 
 #: A cell value: text, a whole number, a date, or nothing.
 Value = str | int | date | None
@@ -89,7 +94,7 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid, unused worksheet name: at most 31 characters, none of []:*?/\\, not
     'History', no leading or trailing apostrophe, unique ignoring case among `taken`
     (names already used, casefolded)."""
-    base = _INVALID_SHEET_CHARS.sub(" ", clean_text(wanted)).replace("\n", " ").replace("\t", " ")
+    base = _INVALID_SHEET_CHARS.sub(" ", printable(wanted)).replace("\n", " ").replace("\t", " ")
     base = " ".join(base.split()).strip("'").strip() or "Register"
     if base.casefold() in _RESERVED_SHEET_NAMES:
         base = f"{base} register"
@@ -138,7 +143,7 @@ def _workbook(out: io.BytesIO, title: str, created: datetime) -> Workbook:
     )
     if created.tzinfo is not None:  # Excel keeps local times without a zone: store UTC
         created = created.astimezone(UTC).replace(tzinfo=None)
-    book.set_properties({"title": clean_text(title), "author": "riskreg", "created": created})
+    book.set_properties({"title": printable(title), "author": "riskreg", "created": created})
     return book
 
 
@@ -173,7 +178,7 @@ def _table(
 def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _Styles) -> None:
     if isinstance(value, _Band):
         if value.name:
-            sheet.write_string(row, col, clean_text(value.name), styles.bands.get(value.name, styles.bold))
+            sheet.write_string(row, col, printable(value.name), styles.bands.get(value.name, styles.bold))
         else:
             sheet.write_blank(row, col, None, styles.text)
     elif value is None or value == "":
@@ -183,61 +188,61 @@ def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _
     elif isinstance(value, date):
         sheet.write_datetime(row, col, value, styles.date)
     else:
-        sheet.write_string(row, col, clean_text(value), styles.text)
+        sheet.write_string(row, col, printable(value), styles.text)
 
 
 def _register_sheet(sheet: Worksheet, styles: _Styles, report: RegisterReport) -> None:
-    columns = [
-        _Column("Ref", 9),
-        _Column("Aliases", 10),
-        _Column("Risk", 32),
-        _Column("Consequence", 36),
-        _Column("Control measures", 55),
-        _Column("Response", 11),
-        _Column("Owner", 24),
-        _Column("Status", 9),
-        _Column("Residual likelihood", 11),
-        _Column("Residual impact", 9),
-        _Column("Residual score", 9),
-        _Column("Residual band", 12),
-        _Column("Last review", 13),
-        _Column("Next review due", 13),
-        _Column("Overdue", 9),
-        _Column("Direction of travel", 13),
-    ]
-    rows = [
-        [
-            r.ref,
-            " ".join(r.aliases),
-            r.title,
-            r.consequence,
-            "\n".join(r.controls),
-            r.response.capitalize(),
-            r.owner,
-            r.status.capitalize(),
-            r.residual.likelihood if r.residual else None,
-            r.residual.impact if r.residual else None,
-            r.residual.score if r.residual else None,
-            _Band(r.residual.band if r.residual else None),
-            r.last_reviewed_on,
-            r.next_review_due,
-            "Overdue" if r.overdue else "",
-            direction_label(r.direction),
-        ]
-        for r in report.risks
-    ]
     sheet.set_header(f"&L{_header_text(report.service_name)}&RAs at {format_long_day(report.as_of)}")
     sheet.set_footer("&CPage &P of &N")
-    _table(sheet, styles, 0, columns, rows)
+    _risk_table(sheet, styles, risk_columns.REGISTER, report.risks)
+
+
+def _risk_table(
+    sheet: Worksheet,
+    styles: _Styles,
+    table: tuple[Column[Row], ...],
+    rows: Sequence[Row],
+    lead: tuple[_Column, Callable[[Row], Value]] | None = None,
+) -> None:
+    """The columns of `table` from row 0, after a `lead` column (heading, value) when given."""
+    shown = columns_for(table, "xlsx")
+    heads = [_Column(c.heading("xlsx"), c.xlsx_width) for c in shown]
+    readers = [(c.value, _CELLS[c.kind]) for c in shown]
+    values = [[cell(read(row)) for read, cell in readers] for row in rows]
+    if lead is not None:
+        heads.insert(0, lead[0])
+        for row, cells in zip(rows, values, strict=True):
+            cells.insert(0, lead[1](row))
+    _table(sheet, styles, 0, heads, values)
+
+
+def _as_is(value: Any) -> Value:
+    return cast(Value, value)
+
+
+#: How each kind of column value (see columns.py) is written: a band filled with its
+#: colour, words capitalised, the overdue flag as a word; text, numbers and days as they are.
+_CELLS: dict[Kind, Callable[[Any], Value | _Band]] = {
+    "text": _as_is,
+    "number": _as_is,
+    "day": _as_is,
+    "ref": lambda ref: str(ref.ref),
+    "controls": "\n".join,
+    "word": lambda word: str(word).capitalize(),
+    "band": _Band,
+    "due": lambda due: cast(Value, due.day),
+    "flag": lambda overdue: "Overdue" if overdue else "",
+    "direction": direction_label,
+}
 
 
 def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
-    sheet.write_string(0, 0, clean_text(report.title), styles.title)
+    sheet.write_string(0, 0, printable(report.title), styles.title)
     period = (
         f"Period: {format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
     )
-    sheet.write_string(1, 0, clean_text(period), styles.meta)
-    sheet.write_string(2, 0, clean_text(f"Scope: {review_scope(report)}"), styles.meta)
+    sheet.write_string(1, 0, printable(period), styles.meta)
+    sheet.write_string(2, 0, printable(f"Scope: {review_scope(report)}"), styles.meta)
     sheet.write_string(3, 0, f"Generated {format_moment(report.generated_at)}", styles.meta)
     bands = report.matrix.bands
     columns = [_Column("Service", 34)]
@@ -258,95 +263,20 @@ def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> N
 
 
 def _movement_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
-    columns = [
-        _Column("Direction of travel", 14),
-        _Column("Ref", 9),
-        _Column("Service", 26),
-        _Column("Risk", 44),
-        _Column("Previous score", 10),
-        _Column("Previous band", 12),
-        _Column("Current score", 10),
-        _Column("Current band", 12),
-    ]
-    rows: list[list[Value | _Band]] = [
-        [
-            direction_label(m.direction),
-            m.risk.ref,
-            m.risk.service_name,
-            m.risk.title,
-            m.previous_score,
-            _Band(m.previous_band),
-            m.current_score,
-            _Band(m.current_band),
-        ]
-        for direction in MOVEMENT_ORDER
-        for m in report.movements.get(direction, [])
-    ]
-    _table(sheet, styles, 0, columns, rows)
+    moves = [m for direction in MOVEMENT_ORDER for m in report.movements.get(direction, [])]
+    lead = (_Column("Direction of travel", 14), lambda m: direction_label(m.direction))
+    _risk_table(sheet, styles, risk_columns.MOVEMENT, moves, lead)
 
 
 def _high_risks_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
     sheet.set_header(f"&L{_header_text(worst_bands_heading(report.matrix))} risks")
-    columns = [
-        _Column("Ref", 9),
-        _Column("Service", 24),
-        _Column("Risk", 32),
-        _Column("Consequence", 36),
-        _Column("Control measures", 55),
-        _Column("Response", 11),
-        _Column("Owner", 24),
-        _Column("Residual score", 9),
-        _Column("Residual band", 12),
-        _Column("Direction of travel", 13),
-    ]
-    rows: list[list[Value | _Band]] = [
-        [
-            r.ref,
-            r.service_name,
-            r.title,
-            r.consequence,
-            "\n".join(r.controls),
-            r.response.capitalize(),
-            r.owner,
-            r.residual.score if r.residual else None,
-            _Band(r.residual.band if r.residual else None),
-            direction_label(r.direction),
-        ]
-        for r in report.high_risks
-    ]
-    _table(sheet, styles, 0, columns, rows)
+    _risk_table(sheet, styles, risk_columns.HIGH_RISKS, report.high_risks)
 
 
 def _not_reviewed_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
-    columns = [
-        _Column("Ref", 9),
-        _Column("Service", 24),
-        _Column("Risk", 40),
-        _Column("Owner", 24),
-        _Column("Residual score", 9),
-        _Column("Residual band", 12),
-        _Column("Last review", 13),
-        _Column("Next review due", 13),
-        _Column("Overdue", 9),
-    ]
-    rows: list[list[Value | _Band]] = [_not_reviewed_row(r) for r in report.not_reviewed]
-    _table(sheet, styles, 0, columns, rows)
-
-
-def _not_reviewed_row(r: RiskRow) -> list[Value | _Band]:
-    return [
-        r.ref,
-        r.service_name,
-        r.title,
-        r.owner,
-        r.residual.score if r.residual else None,
-        _Band(r.residual.band if r.residual else None),
-        r.last_reviewed_on,
-        r.next_review_due,
-        "Overdue" if r.overdue else "",
-    ]
+    _risk_table(sheet, styles, risk_columns.NOT_REVIEWED, report.not_reviewed)
 
 
 def _header_text(text: str) -> str:
     """Text safe inside an Excel page header: '&' doubled, at most 200 characters."""
-    return clean_text(text).replace("&", "&&").replace("\n", " ")[:200]
+    return printable(text).replace("&", "&&").replace("\n", " ")[:200]

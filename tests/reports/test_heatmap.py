@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.reports import heatmap
 from app.reports.heatmap import (
     clear_heatmap_cache,
     heatmap_cache_info,
@@ -17,9 +16,11 @@ from app.reports.heatmap import (
     heatmap_layout,
     heatmap_pair_picture,
     heatmap_picture,
+    raster,
     render_heatmap,
     render_heatmap_pair,
 )
+from app.reports.heatmap.layout import cells_key, composition
 from app.reports.rows import HeatmapCells
 from app.scoring import Matrix, OutOfMatrixError, default_matrix
 
@@ -217,11 +218,11 @@ def full_drawing(matrix: Matrix, panels: tuple, titles: tuple[str, ...]) -> Imag
 
     layout = heatmap_layout(matrix, pair=len(panels) == 2)
     out = io.BytesIO()
-    with heatmap._DRAWING:
-        labels, squares, colours = heatmap._composition(matrix, layout, panels, titles)
-        figure = heatmap._blank_figure(layout)
-        heatmap._add(figure, labels, squares, colours)
-        with matplotlib.rc_context(heatmap._RC):
+    with raster.DRAWING:
+        labels, squares, colours = composition(matrix, layout, panels, titles)
+        figure = raster.blank_figure(layout)
+        raster.add_to_figure(figure, labels, squares, colours)
+        with matplotlib.rc_context(raster.RC):
             figure.savefig(
                 out, format="png", dpi=layout.width_px / figure.get_figwidth(), facecolor="#ffffff"
             )
@@ -241,11 +242,11 @@ def test_png_drawn_on_the_cached_grid_is_the_full_drawing_pixel_for_pixel(matrix
     if pair:
         other = every_cell_full(matrix)
         png = render_heatmap_pair(matrix, cells, other, title=title)
-        panels = (heatmap._cells_key(matrix, cells), heatmap._cells_key(matrix, other))
+        panels = (cells_key(matrix, cells), cells_key(matrix, other))
         titles = (title, "Inherent risk", "Residual risk")
     else:
         png = render_heatmap(matrix, cells, title=title)
-        panels, titles = (heatmap._cells_key(matrix, cells),), (title,)
+        panels, titles = (cells_key(matrix, cells),), (title,)
     drawn = Image.open(io.BytesIO(png))
     drawn.load()
     assert drawn.convert("RGBA").tobytes() == full_drawing(matrix, panels, titles).tobytes()

@@ -1,0 +1,280 @@
+"""The columns of every risk table in the reports, defined once for HTML, PDF, XLSX and CSV.
+
+A column names what it shows (its heading), how to get the value from a row, and what
+kind of value that is; each renderer draws a kind its own way (a band as a coloured
+cell, a day as a date, controls as a list). Adding a risk field to the register is one
+line in `REGISTER`; every format then shows it. `formats` keeps a column out of the
+formats that show it another way (the aliases, shown under the ref in HTML and PDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, Literal, TypeVar
+
+from app.reports.rows import AssessmentRow, MovementRow, RiskRow
+
+Row = TypeVar("Row")
+Format = Literal["html", "pdf", "xlsx", "csv"]
+
+#: How a renderer draws a value:
+#: text (str), ref (Ref), controls (tuple of str), word (a stored word: 'treat', shown
+#: capitalised), number (int or None), band (band name or None), day (date or None),
+#: due (Due), flag (bool), direction (one of rows.DIRECTIONS).
+Kind = Literal["text", "ref", "controls", "word", "number", "band", "day", "due", "flag", "direction"]
+
+EVERY_FORMAT: frozenset[Format] = frozenset(("html", "pdf", "xlsx", "csv"))
+_CSV: frozenset[Format] = frozenset(("csv",))
+_FILES: frozenset[Format] = frozenset(("xlsx", "csv"))  # the formats without a ref cell of several lines
+_PAGES: frozenset[Format] = frozenset(("html", "pdf"))
+_PARTS = ("likelihood", "impact", "score", "band")
+_PART_PDF_HEADERS = {"likelihood": "L", "impact": "I", "score": "Score", "band": "Band"}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A risk's ref with its former refs and whether it is closed."""
+
+    ref: str
+    aliases: tuple[str, ...]
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """The next review date and whether it has passed."""
+
+    day: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Column(Generic[Row]):
+    """One column: its CSV name, its heading, how to read its value from a row, and its kind."""
+
+    key: str  # the CSV heading
+    header: str  # the heading in HTML, PDF and XLSX unless given below
+    value: Callable[[Row], Any]
+    kind: Kind = "text"
+    formats: frozenset[Format] = EVERY_FORMAT
+    empty: str = ""  # what HTML and PDF print for no value
+    pdf_width: float = 20.0  # mm
+    xlsx_width: float = 12.0  # characters
+    pdf_header: str | None = None
+    html_header: str | None = None
+    group: str | None = None  # HTML: a heading over this and the next columns of the same group
+
+    def shown_in(self, fmt: Format) -> bool:
+        """Whether the column is drawn in `fmt`."""
+        return fmt in self.formats
+
+    def heading(self, fmt: Format) -> str:
+        """The column's heading in `fmt`."""
+        if fmt == "csv":
+            return self.key
+        if fmt == "pdf" and self.pdf_header:
+            return self.pdf_header
+        if fmt == "html" and self.html_header:
+            return self.html_header
+        return self.header
+
+
+def columns_for(columns: tuple[Column[Row], ...], fmt: Format) -> list[Column[Row]]:
+    """The columns `fmt` draws, in order."""
+    return [c for c in columns if c.shown_in(fmt)]
+
+
+def assessment(
+    key: str,
+    name: str,
+    get: Callable[[Row], AssessmentRow | None],
+    *,
+    parts: tuple[str, ...] = _PARTS,
+    formats: frozenset[Format] = EVERY_FORMAT,
+    pdf_widths: tuple[float, ...] = (),
+    xlsx_widths: tuple[float, ...] = (),
+) -> tuple[Column[Row], ...]:
+    """The columns of an assessment (likelihood, impact, score, band, or some of them).
+
+    All four share an HTML group heading ("Residual risk"); a risk not assessed then
+    prints "Not assessed" across them.
+    """
+    group = f"{name} risk" if parts == _PARTS else None
+    made = []
+    for index, part in enumerate(parts):
+        made.append(
+            Column(
+                key=f"{key}_{part}",
+                header=f"{name} {part}",
+                value=_part(get, part),
+                kind="band" if part == "band" else "number",
+                formats=formats,
+                empty="Not assessed" if part == "band" else "",
+                pdf_width=pdf_widths[index] if pdf_widths else 20.0,
+                xlsx_width=xlsx_widths[index] if xlsx_widths else 12.0,
+                pdf_header=_PART_PDF_HEADERS[part],
+                html_header=part.capitalize(),
+                group=group,
+            )
+        )
+    return tuple(made)
+
+
+def _part(get: Callable[[Row], AssessmentRow | None], part: str) -> Callable[[Row], Any]:
+    def value(row: Row) -> Any:
+        found = get(row)
+        return None if found is None else getattr(found, part)
+
+    return value
+
+
+def _ref(r: RiskRow) -> Ref:
+    return Ref(r.ref, r.aliases, r.status == "closed")
+
+
+def _due(r: RiskRow) -> Due:
+    return Due(r.next_review_due, r.overdue)
+
+
+def _residual(r: RiskRow) -> AssessmentRow | None:
+    return r.residual
+
+
+#: The residual-risk register of one service (also in the six-monthly report).
+REGISTER: tuple[Column[RiskRow], ...] = (
+    Column("service_code", "Service code", lambda r: r.service_code, formats=_CSV),
+    Column("service", "Service", lambda r: r.service_name, formats=_CSV),
+    Column("ref", "Ref", _ref, "ref", pdf_width=16, xlsx_width=9),
+    Column("aliases", "Aliases", lambda r: " ".join(r.aliases), formats=_FILES, xlsx_width=10),
+    Column("title", "Risk", lambda r: r.title, pdf_width=30, xlsx_width=32),
+    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=32, xlsx_width=36),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=54, xlsx_width=55),
+    Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=22, xlsx_width=24),
+    Column("status", "Status", lambda r: r.status, "word", formats=_FILES, xlsx_width=9),
+    *assessment("residual", "Residual", _residual, pdf_widths=(7, 7, 11, 17), xlsx_widths=(11, 9, 9, 12)),
+    *assessment("inherent", "Inherent", lambda r: r.inherent, formats=_CSV),
+    *assessment("target", "Target", lambda r: r.target, formats=_CSV),
+    Column(
+        "last_reviewed_on",
+        "Last review",
+        lambda r: r.last_reviewed_on,
+        "day",
+        empty="Never",
+        pdf_width=20,
+        xlsx_width=13,
+    ),
+    Column("next_review_due", "Next review due", _due, "due", pdf_width=23, xlsx_width=13),
+    Column("overdue", "Overdue", lambda r: r.overdue, "flag", formats=_FILES, xlsx_width=9),
+    Column(
+        "direction",
+        "Direction of travel",
+        lambda r: r.direction,
+        "direction",
+        pdf_header="Direction",
+        pdf_width=21,
+        xlsx_width=13,
+    ),
+)
+
+#: The six-monthly report's risks in the worst two bands.
+HIGH_RISKS: tuple[Column[RiskRow], ...] = (
+    Column("ref", "Ref", _ref, "ref", pdf_width=16, xlsx_width=9),
+    Column("service", "Service", lambda r: r.service_name, pdf_width=28, xlsx_width=24),
+    Column("title", "Risk", lambda r: r.title, pdf_width=34, xlsx_width=32),
+    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=42, xlsx_width=36),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=62, xlsx_width=55),
+    Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=24, xlsx_width=24),
+    *assessment(
+        "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(11, 17), xlsx_widths=(9, 12)
+    ),
+    Column(
+        "direction",
+        "Direction of travel",
+        lambda r: r.direction,
+        "direction",
+        pdf_header="Direction",
+        pdf_width=26,
+        xlsx_width=13,
+    ),
+)
+
+#: The six-monthly report's open risks not reviewed in the period.
+NOT_REVIEWED: tuple[Column[RiskRow], ...] = (
+    Column("ref", "Ref", _ref, "ref", pdf_width=16, xlsx_width=9),
+    Column("service", "Service", lambda r: r.service_name, pdf_width=40, xlsx_width=24),
+    Column("title", "Risk", lambda r: r.title, pdf_width=90, xlsx_width=40),
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=45, xlsx_width=24),
+    *assessment(
+        "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(12, 20), xlsx_widths=(9, 12)
+    ),
+    Column(
+        "last_reviewed_on",
+        "Last review",
+        lambda r: r.last_reviewed_on,
+        "day",
+        empty="Never",
+        pdf_width=24,
+        xlsx_width=13,
+    ),
+    Column("next_review_due", "Next review due", _due, "due", pdf_width=30, xlsx_width=13),
+    Column("overdue", "Overdue", lambda r: r.overdue, "flag", formats=_FILES, xlsx_width=9),
+)
+
+_DASH = "\u2013"  # en dash: no score at one end of the period
+
+#: The six-monthly report's movement of each risk. Direction is the group heading in HTML
+#: and PDF (and also a column); the XLSX sheet, one table for every group, starts with it.
+MOVEMENT: tuple[Column[MovementRow], ...] = (
+    Column("ref", "Ref", lambda m: _ref(m.risk), "ref", pdf_width=18, xlsx_width=9),
+    Column("service", "Service", lambda m: m.risk.service_name, pdf_width=40, xlsx_width=26),
+    Column("title", "Risk", lambda m: m.risk.title, pdf_width=109, xlsx_width=44),
+    Column(
+        "previous_score",
+        "Previous score",
+        lambda m: m.previous_score,
+        "number",
+        empty=_DASH,
+        pdf_width=18,
+        xlsx_width=10,
+    ),
+    Column(
+        "previous_band",
+        "Previous band",
+        lambda m: m.previous_band,
+        "band",
+        empty=_DASH,
+        pdf_width=24,
+        xlsx_width=12,
+    ),
+    Column(
+        "current_score",
+        "Current score",
+        lambda m: m.current_score,
+        "number",
+        empty=_DASH,
+        pdf_width=18,
+        xlsx_width=10,
+    ),
+    Column(
+        "current_band",
+        "Current band",
+        lambda m: m.current_band,
+        "band",
+        empty=_DASH,
+        pdf_width=24,
+        xlsx_width=12,
+    ),
+    Column(
+        "direction",
+        "Direction of travel",
+        lambda m: m.direction,
+        "direction",
+        formats=_PAGES,
+        pdf_header="Direction",
+        pdf_width=26,
+    ),
+)

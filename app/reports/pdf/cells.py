@@ -1,0 +1,72 @@
+"""How each kind of report value is drawn in a PDF table, and a table of report columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from app.reports.columns import Column, Due, Ref, columns_for
+from app.reports.pdf.canvas import Canvas, Cell, GridColumn, Row, band_cell
+from app.reports.words import direction_label, format_day
+from app.scoring import Matrix
+
+R = TypeVar("R")
+
+
+def risk_table(
+    canvas: Canvas,
+    matrix: Matrix,
+    columns: tuple[Column[R], ...],
+    rows: Sequence[R],
+    *,
+    caption: str | None = None,
+) -> None:
+    """The PDF's table of `columns` (see app/reports/columns.py), one line of cells per row."""
+    shown = columns_for(columns, "pdf")
+    grid = [GridColumn(c.heading("pdf"), c.pdf_width, "C" if c.kind == "number" else "L") for c in shown]
+    cells: list[Row] = [[_cell(matrix, c, c.value(row)) for c in shown] for row in rows]
+    canvas.grid(grid, cells, caption=caption)
+
+
+def _cell(matrix: Matrix, column: Column[Any], value: Any) -> str | Cell:
+    kind = column.kind
+    if kind == "ref":
+        return Cell(ref_text(value), bold=True)
+    if kind == "controls":
+        return controls_text(value)
+    if kind == "word":
+        return str(value).capitalize()
+    if kind == "band":
+        return band_cell(matrix, value, column.empty)
+    if kind == "due":
+        return due_cell(value)
+    if kind == "direction":
+        return direction_label(value)
+    if kind == "day":
+        return format_day(value) or column.empty
+    if value is None:
+        return column.empty
+    return str(value)
+
+
+def ref_text(ref: Ref) -> str:
+    """The ref, then its aliases in brackets and "Closed", one to a line."""
+    parts = [ref.ref]
+    if ref.aliases:
+        parts.append("(" + ", ".join(ref.aliases) + ")")
+    if ref.closed:
+        parts.append("Closed")
+    return "\n".join(parts)
+
+
+def controls_text(controls: tuple[str, ...]) -> str:
+    """The control measures as a bulleted list, or "None recorded"."""
+    return "\n".join(f"• {c}" for c in controls) if controls else "None recorded"
+
+
+def due_cell(due: Due) -> Cell:
+    """The next review date, in bold under "Overdue" when it has passed."""
+    day = format_day(due.day)
+    if due.overdue:
+        return Cell(f"Overdue\n{day}".strip(), bold=True)
+    return Cell(day)
