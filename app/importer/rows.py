@@ -9,10 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.importer.cells import clean_text, read_rating, read_response, read_whole_number, split_controls
+from app.importer.cells import (
+    clean_text,
+    read_rating,
+    read_response,
+    read_whole_number,
+    shown,
+    split_controls,
+)
 from app.importer.plan import Finding, ParsedRisk
-from app.importer.tables import RawRow
+from app.importer.tables import MAX_CELL_CHARS, RawRow
 from app.scoring import Matrix, MatrixError
+
+_LABELS = {
+    "ref": "ref",
+    "title": "risk description",
+    "consequence": "consequence",
+    "controls": "control measures",
+    "response": "response",
+    "rating": "risk rating",
+    "likelihood": "residual likelihood",
+    "impact": "residual impact",
+    "score": "residual risk score",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +61,13 @@ class _Notes:
 def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRisk, list[Finding]]:
     """The risk a row publishes and the findings a person must resolve before relying on it."""
     notes = _Notes(row.line, identity.ref, f"Risk {identity.ref} (line {row.line})")
+    for role in sorted(row.cut):
+        notes.error(
+            "cell-too-long",
+            f"has a {_LABELS.get(role, role)} that runs past {MAX_CELL_CHARS:,} characters over its "
+            "continuation rows; only the rows before that are read. No cell of a plan is that long: "
+            "check that the table ends where it should.",
+        )
     if not identity.title:
         notes.error("missing-field", "has no risk description.")
     consequence = clean_text(row.cells.get("consequence", ""))
@@ -88,7 +114,7 @@ def _response(row: RawRow, notes: _Notes) -> tuple[str | None, str | None]:
     if response is None:
         notes.error(
             "unknown-response",
-            f'gives the response "{text}", which is not one of tolerate, treat, terminate or '
+            f'gives the response "{shown(text)}", which is not one of tolerate, treat, terminate or '
             "transfer; a person must choose one.",
         )
     return response, text
@@ -103,7 +129,7 @@ def _number(row: RawRow, role: str, label: str, notes: _Notes) -> int | None:
         return None
     value = read_whole_number(text)
     if value is None:
-        notes.error("not-a-number", f'gives the {label} "{text}", which is not a whole number.')
+        notes.error("not-a-number", f'gives the {label} "{shown(text)}", which is not a whole number.')
     return value
 
 
@@ -131,7 +157,9 @@ def _rating(row: RawRow, matrix: Matrix, notes: _Notes) -> tuple[int | None, str
         return None, None
     rating = read_rating(text)
     if rating is None:
-        notes.error("unreadable-rating", f'has the risk rating "{text}", which is not a band and a score.')
+        notes.error(
+            "unreadable-rating", f'has the risk rating "{shown(text)}", which is not a band and a score.'
+        )
         return None, None
     if rating.band is None:
         return rating.score, None
@@ -141,7 +169,7 @@ def _rating(row: RawRow, matrix: Matrix, notes: _Notes) -> tuple[int | None, str
         names = ", ".join(b.name for b in matrix.bands)
         notes.error(
             "unknown-band",
-            f'has the risk rating "{text}", but "{rating.band}" is not a band of the matrix ({names}).',
+            f'has the risk rating "{shown(text)}", but "{rating.band}" is not a band of the matrix ({names}).',
         )
         return rating.score, rating.band
 
@@ -181,7 +209,9 @@ def _check_score(
 def _ask_for_assessment(row: RawRow, notes: _Notes) -> None:
     rating = clean_text(row.cells.get("rating", ""))
     published = (
-        f'is published with the risk rating "{rating}"' if rating else "is published without a risk rating"
+        f'is published with the risk rating "{shown(rating)}"'
+        if rating
+        else "is published without a risk rating"
     )
     notes.warning(
         "no-likelihood-impact",

@@ -11,7 +11,7 @@ row (a row whose identifying cells are empty), whose text belongs to the previou
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.importer.cells import DASH_CLASS
 from app.importer.plan import FULL_REGISTER, RESIDUAL_TABLE
@@ -20,17 +20,23 @@ ROLES = ("ref", "title", "consequence", "controls", "response", "rating", "likel
 IDENTITY_ROLES = ("ref", "title")
 # Cells beyond this many stay in the last cell: no risk table is wider, and it bounds the work per line.
 MAX_COLUMNS = 64
+# A risk's cell joined over its continuation rows: a cell of a plan is a page or two at most,
+# and a longer one means the table did not end where it should have.
+MAX_CELL_CHARS = 20_000
 RESIDUAL_ROLES = frozenset({"title", "likelihood", "impact", "score"})
 REGISTER_DETAIL_ROLES = frozenset({"ref", "consequence", "controls", "response"})
 
+# Each pattern matches in time linear in its text: its alternatives start differently and
+# no two adjacent quantifiers can take the same character. The matrix legend is found in
+# three steps (its first word, an arrow, a last word after the arrow) because one pattern
+# with '.*' on each side of the arrow tries every pair of splits of a long run of dashes.
 _PIPE = re.compile(r"(?<!\\)\|")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_BOLD = re.compile(r"^(\*\*|__)(.*)\1$")
-_DASH_ROW = re.compile(rf"^[{DASH_CLASS}_=:\s]+$")
-_LEGEND = re.compile(
-    r"^(?:very likely|likelihood|impact)\b.*(?:-{3,}|[→►▶▼>]).*\b(?:likelihood|remote|unacceptable)\b",
-    re.IGNORECASE,
-)
+_DASH_ROW = re.compile(rf"[{DASH_CLASS}_=:\s]+")
+_LEGEND_FIRST = re.compile(r"(?:very likely|likelihood|impact)\b", re.IGNORECASE)
+_LEGEND_ARROW = re.compile(r"-{3}|[→►▶▼>]")
+_LEGEND_LAST = re.compile(r"\b(?:likelihood|remote|unacceptable)\b", re.IGNORECASE)
+_NOT_HEADING = re.compile(r"[^a-z0-9]+")
 _REF_HEADINGS = frozenset({"ref", "refs", "reference", "ref no", "risk ref", "ref number", "risk reference"})
 _TITLE_HEADINGS = frozenset({"risk", "risks", "risk title", "title", "risk name"})
 
@@ -53,6 +59,32 @@ class RawRow:
     shape: str
     roles: frozenset[str]
     cells: dict[str, str]
+    cut: frozenset[str] = frozenset()  # roles whose continuation rows ran past MAX_CELL_CHARS
+
+
+@dataclass(slots=True)
+class _Building:
+    """A row being read: each cell's pieces, joined once the table is read (joining as rows
+    arrive would copy a long cell again for every continuation row)."""
+
+    line: int
+    shape: str
+    roles: frozenset[str]
+    pieces: dict[str, list[str]]
+    sizes: dict[str, int]
+    cut: set[str] = field(default_factory=set)
+
+    def add(self, role: str, text: str) -> None:
+        size = self.sizes.get(role, 0)
+        if role in self.cut or size + 1 + len(text) > MAX_CELL_CHARS:
+            self.cut.add(role)
+            return
+        self.pieces.setdefault(role, []).append(text)
+        self.sizes[role] = size + 1 + len(text)
+
+    def row(self) -> RawRow:
+        cells = {role: " ".join(piece for piece in pieces if piece) for role, pieces in self.pieces.items()}
+        return RawRow(self.line, self.shape, self.roles, cells, frozenset(self.cut))
 
 
 def split_cells(line: str) -> list[str] | None:
@@ -71,12 +103,15 @@ def split_cells(line: str) -> list[str] | None:
 def _clean_cell(cell: str) -> str:
     text = _BREAK.sub("\n", cell)
     text = "\n".join(" ".join(part.split()) for part in text.split("\n")).strip()
-    bold = _BOLD.match(text)
-    return bold.group(2).strip() if bold else text
+    for mark in ("**", "__"):
+        # Bold is one line of text between a pair of marks.
+        if len(text) >= 2 * len(mark) and text.startswith(mark) and text.endswith(mark) and "\n" not in text:
+            return text[len(mark) : -len(mark)].strip()
+    return text
 
 
 def _heading(cell: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", cell.casefold()).split())
+    return " ".join(_NOT_HEADING.sub(" ", cell.casefold()).split())
 
 
 def _role_of(heading: str) -> str | None:
@@ -126,19 +161,22 @@ def read_header(line_no: int, cells: list[str]) -> Header | None:
 
 def is_legend(cells: list[str]) -> bool:
     """Whether the row is a line of the likelihood x impact matrix legend printed under a table."""
-    first = next((cell for cell in cells if cell), "")
-    return bool(_LEGEND.search(first))
+    first = next((cell for cell in cells if cell), "").split("\n", 1)[0]
+    opening = _LEGEND_FIRST.match(first)
+    # The earliest arrow leaves the most room for the last word, so it is the only one to try.
+    arrow = _LEGEND_ARROW.search(first, opening.end()) if opening else None
+    return arrow is not None and _LEGEND_LAST.search(first, arrow.end()) is not None
 
 
 def _is_dashes(cells: list[str]) -> bool:
     filled = [cell for cell in cells if cell]
-    return bool(filled) and all(_DASH_ROW.match(cell) for cell in filled)
+    return bool(filled) and all(_DASH_ROW.fullmatch(cell) for cell in filled)
 
 
 def find_rows(lines: list[str]) -> tuple[list[Header], list[RawRow]]:
     """Every risk table header in the lines and every risk row under them, in document order."""
     headers: list[Header] = []
-    rows: list[RawRow] = []
+    rows: list[_Building] = []
     index = 0
     while index < len(lines):
         cells = split_cells(lines[index])
@@ -148,10 +186,10 @@ def find_rows(lines: list[str]) -> tuple[list[Header], list[RawRow]]:
             continue
         headers.append(header)
         index = _read_body(lines, index + 1, header, rows)
-    return headers, rows
+    return headers, [row.row() for row in rows]
 
 
-def _read_body(lines: list[str], start: int, header: Header, rows: list[RawRow]) -> int:
+def _read_body(lines: list[str], start: int, header: Header, rows: list[_Building]) -> int:
     """Read the rows under `header` into `rows`; return the index of the line that ends the table."""
     after_blank = False
     index = start
@@ -184,14 +222,17 @@ def _read_body(lines: list[str], start: int, header: Header, rows: list[RawRow])
     return index
 
 
-def _add_row(rows: list[RawRow], line_no: int, header: Header, cells: list[str]) -> None:
+def _add_row(rows: list[_Building], line_no: int, header: Header, cells: list[str]) -> None:
     by_role = {role: cells[column] if column < len(cells) else "" for role, column in header.columns.items()}
     identity_empty = all(not by_role.get(role) for role in IDENTITY_ROLES)
     previous = rows[-1] if rows else None
     if identity_empty and previous is not None and previous.shape == header.shape:
         for role, text in by_role.items():
             if text:
-                before = previous.cells.get(role, "")
-                previous.cells[role] = f"{before} {text}" if before else text
+                previous.add(role, text)
         return
-    rows.append(RawRow(line_no, header.shape, frozenset(header.columns), by_role))
+    row = _Building(line_no, header.shape, frozenset(header.columns), {}, {})
+    for role, text in by_role.items():
+        row.pieces[role] = [text]
+        row.sizes[role] = len(text)
+    rows.append(row)

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 from app.importer.cells import DASH_CLASS
 
-_YEARS = rf"(?P<start>\d{{4}})\s*(?:[{DASH_CLASS}/]|to)\s*(?P<end>\d{{4}}|\d{{2}})"
+# Lines are matched cleaned (single spaces, no space at either end), so a space in a pattern
+# is one literal space. The name's lazy repeat is bounded (81 characters), the only repeat
+# that can compete with what follows it: each pattern does a bounded amount of work per line.
+_YEARS = rf"(?P<start>\d{{4}}) ?(?:[{DASH_CLASS}/]|to) ?(?P<end>\d{{2}}(?:\d{{2}})?)"
 _NAME = r"(?P<name>[A-Za-z][A-Za-z&',.()\- ]{0,80}?)"
-_TITLE = re.compile(rf"^{_NAME}\s+SERVICE\s+PLAN(?:\s*[:,{DASH_CLASS}]?\s*{_YEARS})?$", re.IGNORECASE)
-_HEADED = re.compile(rf"^SERVICE\s+PLAN\s*[:{DASH_CLASS}]\s*{_NAME}\s+{_YEARS}$", re.IGNORECASE)
+_TITLE = re.compile(rf"^{_NAME} SERVICE PLAN(?: ?[:,{DASH_CLASS}]? ?{_YEARS})?$", re.IGNORECASE)
+_HEADED = re.compile(rf"^SERVICE PLAN ?[:{DASH_CLASS}] ?{_NAME} {_YEARS}$", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z]+")
 _SMALL_WORDS = frozenset({"and", "of", "the", "for", "in", "on", "to", "&"})
 
 
@@ -61,7 +65,7 @@ def find_title(lines: list[str]) -> Title | None:
 
 def initials(service_name: str) -> str:
     """The service code made of the name's initials: 'Corporate Services' gives 'CS'."""
-    words = [w for w in re.findall(r"[A-Za-z]+", service_name) if w.casefold() not in _SMALL_WORDS]
+    words = [w for w in _WORD.findall(service_name) if w.casefold() not in _SMALL_WORDS]
     return "".join(w[0].upper() for w in words)
 
 
