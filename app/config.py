@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: No date after this one is accepted: far from the calendar's end, so that a day added
+#: or a time zone applied never overflows.
+LATEST_DATE = date(2999, 12, 31)
 
 
 class Settings(BaseSettings):
@@ -28,6 +33,15 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL|EXTRA)$")
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     migrate_on_start: bool = Field(default=True, description="run alembic upgrade head at start")
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="the key that signs and checks audit anchors (`riskreg audit anchor`); "
+        "keep it outside the database and its backups",
+    )
+    earliest_date: date = Field(
+        default=date(2000, 1, 1),
+        description="no date before this one is accepted (filters, reviews, periods)",
+    )
     warm_up_reports: bool = Field(
         default=True,
         description="load matplotlib, the PDF font and the page templates at start, before serving",

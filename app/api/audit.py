@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Query
 from sqlmodel import Session
 
 from app.access.principal import Principal
-from app.api.deps import AuditWork, ReadWork
+from app.api.deps import AuditWork, ReadWork, SettingsDep
 from app.audit import repository
-from app.audit.schemas import AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
-from app.audit.trail import verify_chain
+from app.audit.anchor import anchor_of_query, check_trail
+from app.audit.schemas import NO_NUL, AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
 from app.risks.service import readable_risk
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -25,15 +25,20 @@ _MOMENT = "a date (YYYY-MM-DD, the whole day) or an ISO 8601 datetime; UTC unles
 @router.get("/audit/events", response_model=AuditPage)
 async def list_events(
     work: AuditWork,
-    entity_type: Annotated[str | None, Query(max_length=40, description="e.g. risk, service, token")] = None,
+    settings: SettingsDep,
+    entity_type: Annotated[
+        str | None, Query(max_length=40, pattern=NO_NUL, description="e.g. risk, service, token")
+    ] = None,
     entity_id: Annotated[
-        str | None, Query(max_length=100, description="e.g. a risk id or service code")
+        str | None, Query(max_length=100, pattern=NO_NUL, description="e.g. a risk id or service code")
     ] = None,
     actor: Annotated[
-        str | None, Query(max_length=200, description="the token name that made the change")
+        str | None, Query(max_length=200, pattern=NO_NUL, description="the token name that made the change")
     ] = None,
-    service: Annotated[str | None, Query(max_length=10, description="service code")] = None,
-    action: Annotated[str | None, Query(max_length=40, description="e.g. risk.update")] = None,
+    service: Annotated[str | None, Query(max_length=10, pattern=NO_NUL, description="service code")] = None,
+    action: Annotated[
+        str | None, Query(max_length=40, pattern=NO_NUL, description="e.g. risk.update")
+    ] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=40, description=_MOMENT)] = None,
     to: Annotated[str | None, Query(max_length=40, description=_MOMENT)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -46,8 +51,8 @@ async def list_events(
         actor=actor or None,
         service=service.strip().upper() if service and service.strip() else None,
         action=action or None,
-        since=parse_moment(from_, "from", end=False),
-        until=parse_moment(to, "to", end=True),
+        since=parse_moment(from_, "from", end=False, earliest=settings.earliest_date),
+        until=parse_moment(to, "to", end=True, earliest=settings.earliest_date),
     )
 
     def read(session: Session, auditor: Principal) -> AuditPage:
@@ -64,12 +69,17 @@ async def list_events(
 
 
 @router.get("/audit/verify", response_model=ChainCheck)
-async def verify(work: AuditWork) -> ChainCheck:
-    """Walk the hash chain: intact, or the id of the first altered or out-of-place entry."""
-    checked, broken = await work.run(lambda session, auditor: verify_chain(session))
-    if broken is None:
-        return ChainCheck(intact=True, checked=checked, broken_at=None, reason=None)
-    return ChainCheck(intact=False, checked=checked, broken_at=broken.event_id, reason=broken.reason)
+async def verify(
+    work: AuditWork,
+    settings: SettingsDep,
+    anchor: Annotated[
+        str | None, Query(max_length=1000, description="an anchor printed by `riskreg audit anchor`")
+    ] = None,
+) -> ChainCheck:
+    """Walk the hash chain: intact, or the id of the first altered or out-of-place entry; with an
+    anchor, also whether the trail still holds the head it signed (nothing cut or rewritten below it)."""
+    signed = anchor_of_query(anchor, settings.audit_key) if anchor else None
+    return await work.run(lambda session, auditor: check_trail(session, signed))
 
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
