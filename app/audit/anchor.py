@@ -87,6 +87,13 @@ def sign(head: ChainHead, at: datetime, key: bytes) -> Anchor:
 
 def read_anchor(text: str, key: bytes) -> Anchor:
     """The anchor in `text` (its line or its JSON); BadAnchor when malformed or not signed with `key`."""
+    anchor = parse_anchor(text)
+    check_signature(anchor, key)
+    return anchor
+
+
+def parse_anchor(text: str) -> Anchor:
+    """The anchor in `text` (its line or its JSON), its signature not yet checked; BadAnchor when malformed."""
     text = text.strip()
     if text.startswith("{"):
         text = _line_of_json(text)
@@ -95,12 +102,15 @@ def read_anchor(text: str, key: bytes) -> Anchor:
         raise BadAnchor(f"not an audit anchor: expected one line `{VERSION} count=... hmac=...` or its JSON")
     count, last_id, digest, stamp, signature = found.groups()
     head = ChainHead(count=int(count), last_id=int(last_id), hash=digest)
-    at = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    if not hmac.compare_digest(signature, _signature(head, at, key)):
+    return Anchor(head, datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC), signature)
+
+
+def check_signature(anchor: Anchor, key: bytes) -> None:
+    """BadAnchor unless the anchor was signed with `key` exactly as it reads."""
+    if not hmac.compare_digest(anchor.signature, _signature(anchor.head, anchor.at, key)):
         raise BadAnchor(
             "the anchor's signature does not match: it was altered, forged, or signed with another key"
         )
-    return Anchor(head, at, signature)
 
 
 def anchor_finding(session: Session, anchor: Anchor) -> str | None:
@@ -161,13 +171,15 @@ def anchor_findings(session: Session, anchors: list[Anchor]) -> list[str]:
 
 def anchor_of_query(text: str, key: SecretStr | None) -> Anchor:
     """The anchor a client sent as the `anchor` query parameter; 422 naming it when it is bad."""
-    signing_key = audit_key(key)
     try:
-        return read_anchor(text, signing_key)
+        anchor = parse_anchor(text)
+        # The form first: text that is no anchor is the client's error whatever the server's key.
+        check_signature(anchor, audit_key(key))
     except BadAnchor as exc:
         raise InvalidInput(
             str(exc), errors=[FieldProblem(("query", "anchor"), str(exc), "bad_anchor")]
         ) from exc
+    return anchor
 
 
 def check_trail(session: Session, anchor: Anchor | None) -> ChainCheck:

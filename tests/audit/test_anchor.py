@@ -191,6 +191,8 @@ def test_without_a_key_an_anchor_is_refused_saying_what_to_set(settings: Setting
         response = world.auditor.get("/api/v1/audit/verify", params={"anchor": line})
         assert response.status_code == 503
         assert "RISKREG_AUDIT_KEY is not set" in response.json()["detail"]
+        nonsense = world.auditor.get("/api/v1/audit/verify", params={"anchor": "nonsense"})
+        assert nonsense.status_code == 422  # no anchor at all: the client's error, key or none
         assert world.auditor.get("/api/v1/audit/verify").json()["intact"] is True  # the chain alone still
         short = create_app(settings.model_copy(update={"audit_key": SecretStr("short")}))
         response = as_token(short, world.tokens["auditor"]).get(
