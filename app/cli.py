@@ -97,8 +97,11 @@ def token_create(
     expires: Annotated[datetime | None, typer.Option(help="expiry, e.g. 2027-03-31")] = None,
 ) -> None:
     """Make a token and print it once; only its hash is stored."""
-    from app.access.tokens import create_token
+    from app.access.tokens import create_token, services_refusal
 
+    refusal = services_refusal(role, service or [])
+    if refusal is not None:
+        raise typer.BadParameter(refusal, param_hint="--service")
     name = name or f"{role.value}-{datetime.now():%Y%m%d-%H%M%S}"
     try:
         with transaction(_engine()) as session:
@@ -146,18 +149,58 @@ def token_revoke(name: Annotated[str, typer.Argument(help="the token's name or i
     out.print(f"token {token.name!r} revoked")
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit trail's hash chain; exit 1 naming the first broken entry."""
-    from app.audit.trail import verify_chain
+@audit_cli.command("anchor")
+def audit_anchor(
+    as_json: Annotated[bool, typer.Option("--json", help="print the anchor as one line of JSON")] = False,
+) -> None:
+    """Print the trail's head signed with RISKREG_AUDIT_KEY, to file away outside the database."""
+    from app.audit.anchor import AuditKeyMissing, audit_key, sign
+    from app.audit.trail import chain_head, verify_chain
+    from app.models.base import utcnow
 
+    try:
+        key = audit_key(get_settings().audit_key)
+    except AuditKeyMissing as exc:
+        raise typer.BadParameter(exc.detail, param_hint="RISKREG_AUDIT_KEY") from exc
     with transaction(_engine(), write=False) as session:
+        head = chain_head(session)
         checked, broken = verify_chain(session)
     if broken is not None:
-        raise _fail(
-            f"audit trail broken at entry {broken.event_id}: {broken.reason} ({checked} entries verified before it)"
+        raise _fail(f"audit trail broken at entry {broken.event_id}: {broken.reason}; no anchor made")
+    anchor = sign(head, utcnow(), key)
+    err.print(f"audit trail intact: {checked} entries; its head, signed:")
+    print(anchor.as_json() if as_json else anchor.line())
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    anchor: Annotated[
+        str | None,
+        typer.Option(help="an anchor from `audit anchor`, or a file of them, one a line (all checked)"),
+    ] = None,
+) -> None:
+    """Check the audit trail's hash chain (and anchors); exit 1 naming what broke, 2 for a bad anchor."""
+    from app.audit.anchor import AuditKeyMissing, BadAnchor, anchor_findings, audit_key, read_anchors
+    from app.audit.trail import verify_chain
+
+    try:
+        anchors = read_anchors(anchor, audit_key(get_settings().audit_key)) if anchor else []
+    except (AuditKeyMissing, BadAnchor) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--anchor") from exc
+    with transaction(_engine(), write=False) as session:
+        checked, broken = verify_chain(session)
+        problems = anchor_findings(session, anchors)
+    if broken is not None:
+        problems.insert(
+            0,
+            f"audit trail broken at entry {broken.event_id}: {broken.reason} ({checked} entries verified before it)",
         )
-    out.print(f"audit trail intact: {checked} entries verified")
+    for problem in problems[:-1]:
+        err.print(f"[red]error:[/red] {problem}")
+    if problems:
+        raise _fail(problems[-1])
+    held = f"; {len(anchors)} anchor(s) hold" if anchors else ""
+    out.print(f"audit trail intact: {checked} entries verified{held}")
 
 
 @cli.command()
@@ -357,7 +400,11 @@ def report_six_monthly(
         raise _fail(f"format {format!r}: choose html, pdf or xlsx")
     try:
         chosen = parse_period(
-            period, start=from_.date() if from_ else None, end=to.date() if to else None, today=today()
+            period,
+            start=from_.date() if from_ else None,
+            end=to.date() if to else None,
+            today=today(),
+            earliest=get_settings().earliest_date,
         )
     except PeriodError as exc:
         raise _fail(str(exc)) from exc

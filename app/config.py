@@ -6,10 +6,14 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.scoring import Matrix, default_matrix, load_matrix
+
+#: No date after this one is accepted: far from the calendar's end, so that a day added
+#: or a time zone applied never overflows.
+LATEST_DATE = date(2999, 12, 31)
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,11 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^/\s]+$",
         description="the origin people reach the pages at, e.g. https://risks.council.gov.uk "
         "(default: the request's own Host); sign-in forms posted from elsewhere get 403",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="the key that signs and checks audit anchors (`riskreg audit anchor`); "
+        "keep it outside the database and its backups",
     )
     warm_up_reports: bool = Field(
         default=True,

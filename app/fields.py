@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from app.config import LATEST_DATE, get_settings
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Response = Literal["tolerate", "treat", "terminate", "transfer"]
@@ -78,22 +80,18 @@ def _iso_day(value: object) -> object:
 
 
 def _in_accepted_years(value: date) -> date:
-    """A day between the deployment's earliest date (RISKREG_EARLIEST_DATE) and LATEST_DAY.
+    """A day between the deployment's earliest date (RISKREG_EARLIEST_DATE) and LATEST_DATE.
 
     Nothing in a council's register predates it, and a day at either end of the calendar
     would overflow the date arithmetic of periods, as_of and due dates.
     """
-    from app.config import get_settings  # read at request time: the deployment's setting
-
-    earliest = get_settings().earliest_date
-    if not earliest <= value <= LATEST_DAY:
-        raise ValueError(f"must lie between {earliest.isoformat()} and {LATEST_DAY.isoformat()}")
+    earliest = get_settings().earliest_date  # read at request time: the deployment's setting
+    if not earliest <= value <= LATEST_DATE:
+        raise ValueError(f"must lie between {earliest.isoformat()} and {LATEST_DATE.isoformat()}")
     return value
 
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-#: The last day anything may be dated (a due date, a period's end).
-LATEST_DAY = date(2999, 12, 31)
 #: A calendar day as a client sends it, within the years the deployment accepts.
 Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_in_accepted_years)]
 

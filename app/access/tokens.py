@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from app.access.principal import Action, Principal, Role
 from app.audit.trail import record_change
-from app.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from app.config import LATEST_DATE
+from app.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthenticated
 from app.models import ApiToken, Service, table_of
 from app.models.base import utcnow
 
@@ -40,6 +41,14 @@ def token_summary(token: ApiToken) -> dict[str, object]:
     }
 
 
+def services_refusal(role: Role, services: Sequence[str]) -> str | None:
+    """Why `services` may not be given with `role`, or None: only an editor's token is limited to
+    services; an auditor or admin reads every service, so a list on their token would be ignored."""
+    if role is Role.EDITOR or not services:
+        return None
+    return f"only an editor token names services; an {role.value} token covers every service"
+
+
 def create_token(
     session: Session,
     actor: Principal,
@@ -51,6 +60,9 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """Make a token; returns its record and the token itself, which is never shown again."""
     actor.require(Action.ADMINISTER)
+    refusal = services_refusal(role, services)
+    if refusal is not None:
+        raise InvalidInput(f"services: {refusal}", errors=[FieldProblem(("body", "services"), refusal)])
     codes = sorted({code.strip().upper() for code in services if code.strip()})
     if role is Role.EDITOR and not codes:
         raise InvalidInput("an editor token needs at least one --service")
@@ -58,10 +70,23 @@ def create_token(
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise InvalidInput(f"unknown service(s): {', '.join(unknown)}")
-    if expires_at is not None and expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=UTC)
+    if expires_at is not None and expires_at.date() > LATEST_DATE:
+        # Checked in the expiry's own zone: converting a moment at the calendar's end may overflow.
+        raise InvalidInput(
+            "expires_at is too far ahead",
+            errors=[
+                FieldProblem(("body", "expires_at"), f"must be on or before {LATEST_DATE}", "date_range")
+            ],
+        )
+    if expires_at is not None:
+        expires_at = (
+            expires_at.replace(tzinfo=UTC) if expires_at.tzinfo is None else expires_at.astimezone(UTC)
+        )
     if expires_at is not None and expires_at <= utcnow():
-        raise InvalidInput("the expiry must lie in the future")
+        raise InvalidInput(
+            "the expiry must lie in the future",
+            errors=[FieldProblem(("body", "expires_at"), "must lie in the future", "past_date")],
+        )
     if session.exec(select(ApiToken).where(ApiToken.name == name)).first() is not None:
         raise Conflict(f"a token called {name!r} exists already")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -88,6 +113,10 @@ def list_tokens(session: Session) -> list[ApiToken]:
 def revoke_token(session: Session, actor: Principal, name_or_id: str) -> ApiToken:
     """Revoke a token by name or id; revoking twice is refused."""
     actor.require(Action.ADMINISTER)
+    if "\x00" in name_or_id:  # no name holds one, and PostgreSQL cannot compare text that does
+        raise InvalidInput(
+            "name must not contain NUL", errors=[FieldProblem(("path", "name"), "must not contain NUL")]
+        )
     query = select(ApiToken).where(ApiToken.name == name_or_id)
     token = session.exec(query).first()
     if token is None and name_or_id.isdigit():

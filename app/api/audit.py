@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.deps import AuditorDep, DatabaseDep, PagingDep, ReaderDep
+from app.api.deps import AuditorDep, DatabaseDep, PagingDep, ReaderDep, SettingsDep
 from app.audit import repository
-from app.audit.schemas import AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
-from app.audit.trail import verify_chain
+from app.audit.anchor import anchor_of_query, check_trail
+from app.audit.schemas import NO_NUL, AuditEventPublic, AuditPage, ChainCheck, event_public, parse_moment
 from app.risks.service import audit_history as risk_history_of
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -24,15 +24,20 @@ _MOMENT = "a date (YYYY-MM-DD, the whole day) or an ISO 8601 datetime; UTC unles
 async def list_events(
     db: DatabaseDep,
     auditor: AuditorDep,
-    entity_type: Annotated[str | None, Query(max_length=40, description="e.g. risk, service, token")] = None,
+    settings: SettingsDep,
+    entity_type: Annotated[
+        str | None, Query(max_length=40, pattern=NO_NUL, description="e.g. risk, service, token")
+    ] = None,
     entity_id: Annotated[
-        str | None, Query(max_length=100, description="e.g. a risk id or service code")
+        str | None, Query(max_length=100, pattern=NO_NUL, description="e.g. a risk id or service code")
     ] = None,
     actor: Annotated[
-        str | None, Query(max_length=200, description="the token name that made the change")
+        str | None, Query(max_length=200, pattern=NO_NUL, description="the token name that made the change")
     ] = None,
-    service: Annotated[str | None, Query(max_length=10, description="service code")] = None,
-    action: Annotated[str | None, Query(max_length=40, description="e.g. risk.update")] = None,
+    service: Annotated[str | None, Query(max_length=10, pattern=NO_NUL, description="service code")] = None,
+    action: Annotated[
+        str | None, Query(max_length=40, pattern=NO_NUL, description="e.g. risk.update")
+    ] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=40, description=_MOMENT)] = None,
     to: Annotated[str | None, Query(max_length=40, description=_MOMENT)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -45,8 +50,8 @@ async def list_events(
         actor=actor or None,
         service=service.strip().upper() if service and service.strip() else None,
         action=action or None,
-        since=parse_moment(from_, "from", end=False),
-        until=parse_moment(to, "to", end=True),
+        since=parse_moment(from_, "from", end=False, earliest=settings.earliest_date),
+        until=parse_moment(to, "to", end=True, earliest=settings.earliest_date),
     )
     rows, total = await db.run(repository.search, flt, offset=(page - 1) * page_size, limit=page_size)
     return AuditPage(
@@ -59,12 +64,18 @@ async def list_events(
 
 
 @router.get("/audit/verify", response_model=ChainCheck)
-async def verify(db: DatabaseDep, auditor: AuditorDep) -> ChainCheck:
-    """Walk the hash chain: intact, or the id of the first altered or out-of-place entry."""
-    checked, broken = await db.run(verify_chain)
-    if broken is None:
-        return ChainCheck(intact=True, checked=checked, broken_at=None, reason=None)
-    return ChainCheck(intact=False, checked=checked, broken_at=broken.event_id, reason=broken.reason)
+async def verify(
+    db: DatabaseDep,
+    auditor: AuditorDep,
+    settings: SettingsDep,
+    anchor: Annotated[
+        str | None, Query(max_length=1000, description="an anchor printed by `riskreg audit anchor`")
+    ] = None,
+) -> ChainCheck:
+    """Walk the hash chain: intact, or the id of the first altered or out-of-place entry; with an
+    anchor, also whether the trail still holds the head it signed (nothing cut or rewritten below it)."""
+    signed = anchor_of_query(anchor, settings.audit_key) if anchor else None
+    return await db.run(check_trail, signed)
 
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])

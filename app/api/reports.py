@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import StringConstraints
 
 from app.access.principal import Action, Principal
-from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, ReportSlot
+from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, ReportSlot, SettingsDep
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.fields import Day
 from app.reports.documents import (
@@ -139,6 +139,7 @@ async def register(
 async def six_monthly(
     db: DatabaseDep,
     actor: ReaderDep,
+    settings: SettingsDep,
     _slot: ReportSlot,
     matrix: MatrixDep,
     calendar: CalendarDep,
@@ -153,7 +154,9 @@ async def six_monthly(
 ) -> Response:
     """The six-monthly review report for committee: a financial half (or from/to dates)."""
     try:
-        chosen = parse_period(period, start=from_, end=to, today=calendar.today)
+        chosen = parse_period(
+            period, start=from_, end=to, today=calendar.today, earliest=settings.earliest_date
+        )
     except PeriodError as exc:
         raise InvalidInput(str(exc), errors=[FieldProblem(("query", "period"), str(exc))]) from exc
     if chosen.start > calendar.today:

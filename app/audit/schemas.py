@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from app.config import LATEST_DATE
 from app.errors import FieldProblem, InvalidInput
 from app.fields import PublicModel
 from app.models import AuditEvent
@@ -40,13 +41,25 @@ class AuditPage(PublicModel):
     pages: int
 
 
-class ChainCheck(PublicModel):
-    """The outcome of walking the hash chain: intact, or where it first breaks and why."""
+class AnchorCheck(PublicModel):
+    """An anchor checked against the trail: the head it signed, and whether the trail still holds it."""
 
-    intact: bool
+    count: int = Field(description="entries when anchored")
+    last_id: int = Field(description="the newest entry's id when anchored")
+    hash: str = Field(description="the newest entry's hash when anchored")
+    anchored_at: datetime
+    holds: bool = Field(description="the trail still holds the anchored head")
+    finding: str | None = Field(description="what was cut or rewritten, when it does not hold")
+
+
+class ChainCheck(PublicModel):
+    """The outcome of walking the hash chain (and checking an anchor, if given): intact, or what broke."""
+
+    intact: bool = Field(description="the chain verifies and, if an anchor was given, the trail holds it")
     checked: int = Field(description="entries verified (before the break, if any)")
     broken_at: int | None = Field(description="the id of the first broken entry")
     reason: str | None
+    anchor: AnchorCheck | None = None
 
 
 def event_public(entry: AuditEvent) -> AuditEventPublic:
@@ -69,11 +82,16 @@ def event_public(entry: AuditEvent) -> AuditEventPublic:
     )
 
 
-def parse_moment(value: str | None, name: str, *, end: bool) -> datetime | None:
+#: A text filter: PostgreSQL cannot compare text holding NUL, and no stored value holds one.
+NO_NUL = r"^[^\x00]*$"
+
+
+def parse_moment(value: str | None, name: str, *, end: bool, earliest: date) -> datetime | None:
     """A `from`/`to` filter as a UTC moment; for `to` (`end`) the exclusive bound just after it.
 
     A date means its whole day: `from` its start, `to` the start of the next day. A
-    datetime without a zone is taken as UTC; `to` includes its microsecond.
+    datetime without a zone is taken as UTC; `to` includes its microsecond. Days before
+    `earliest` or after LATEST_DATE are refused.
     """
     if value is None or not value.strip():
         return None
@@ -81,6 +99,7 @@ def parse_moment(value: str | None, name: str, *, end: bool) -> datetime | None:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            _within(day, name, earliest)
             start = datetime.combine(day, time.min, tzinfo=UTC)
             return start + timedelta(days=1) if end else start
         # An unencoded "+01:00" in a query string arrives as " 01:00".
@@ -90,5 +109,17 @@ def parse_moment(value: str | None, name: str, *, end: bool) -> datetime | None:
             f"{name} is not a date or datetime",
             errors=[FieldProblem(("query", name), "expected YYYY-MM-DD or an ISO 8601 datetime")],
         ) from exc
+    # Before converting: a zone applied to a day at the calendar's end overflows.
+    _within(moment.date(), name, earliest)
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment + timedelta(microseconds=1) if end else moment
+
+
+def _within(day: date, name: str, earliest: date) -> None:
+    if not earliest <= day <= LATEST_DATE:
+        raise InvalidInput(
+            f"{name} is outside the dates riskreg accepts",
+            errors=[
+                FieldProblem(("query", name), f"must lie between {earliest} and {LATEST_DATE}", "date_range")
+            ],
+        )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, func, insert, text
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
@@ -45,6 +45,25 @@ _AUDIT = table_of(AuditEvent)
 _LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
 _CHAIN_HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
 _APPEND = insert(_AUDIT)
+# One statement, so the count and the newest entry come from the same snapshot.
+_HEAD = (
+    select(
+        select(func.count()).select_from(_AUDIT).scalar_subquery().label("entries"),
+        _AUDIT.c.id,
+        _AUDIT.c.hash,
+    )
+    .order_by(_AUDIT.c.id.desc())
+    .limit(1)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The trail's newest state: how many entries, the newest one's id and its hash."""
+
+    count: int
+    last_id: int  # 0 for an empty trail
+    hash: str  # GENESIS for an empty trail
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +109,14 @@ def entry_hash(entry: AuditEvent | Mapping[str, Any], prev_hash: str) -> str:
     content["prev_hash"] = prev_hash
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def chain_head(session: Session) -> ChainHead:
+    """The head of the trail now: its count, newest id and newest hash (one snapshot)."""
+    newest = session.execute(_HEAD).first()
+    if newest is None:
+        return ChainHead(count=0, last_id=0, hash=GENESIS)
+    return ChainHead(count=int(newest.entries), last_id=int(newest.id), hash=str(newest.hash))
 
 
 def verify_chain(session: Session, batch: int = 5000) -> tuple[int, BrokenEntry | None]:

@@ -1,8 +1,11 @@
 """An audit event: one change, who made it and when, chained by hash.
 
-The database refuses UPDATE and DELETE on this table (triggers, made by migration);
-`hash` covers the event's content and the previous event's hash, so removing or
-altering any entry breaks the chain from there on.
+The database refuses UPDATE and DELETE on this table, and an insert whose id is at or
+below the newest entry's (triggers, made by migration); ids are never reused
+(AUTOINCREMENT on SQLite, a sequence on PostgreSQL). `hash` covers the event's content
+and the previous event's hash, so removing or altering any entry breaks the chain from
+there on; a cut tail or a chain rewritten from some entry on shows only against an
+anchor kept outside the database (app/audit/anchor.py).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_event_entity", "entity_type", "entity_id"),
         Index("ix_audit_event_actor", "actor"),
         Index("ix_audit_event_occurred_at", "occurred_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -216,3 +216,57 @@ def test_an_editor_token_without_services_reads_nothing(app: FastAPI) -> None:
     assert bare.get(f"/api/v1/risks/{world.risk_a}").status_code == 404
     assert bare.get(f"/api/v1/services/{B}").status_code == 404
     assert bare.get("/api/v1/audit/events").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["auditor", "admin"])
+def test_services_on_an_auditor_or_admin_token_are_refused(
+    app: FastAPI, riskreg: CliRunner, role: str
+) -> None:
+    admin = as_token(app, make_token(app.state.engine, Role.ADMIN, name="admin"))
+    make_service(admin, "CP")
+    response = admin.post("/api/v1/tokens", json={"name": f"{role}-cp", "role": role, "services": ["CP"]})
+    assert response.status_code == 422, response.text
+    problem = response.json()["errors"][0]
+    assert problem["field"] == "body.services"
+    assert "only an editor token names services" in problem["msg"]
+    refused = run(riskreg, "token", "create", "--role", role, "--service", "CP", "--name", f"cli-{role}-cp")
+    assert refused.exit_code == 2
+    assert "only an editor token names services" in refused.stderr
+    assert not refused.stdout.strip()
+    assert [t["name"] for t in admin.get("/api/v1/tokens").json()] == ["admin"]
+    assert (
+        admin.post("/api/v1/tokens", json={"name": f"{role}-all", "role": role, "services": []}).status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    ["9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59Z", "9999-12-31", "3000-01-01T00:00:00+14:00"],
+)
+def test_an_expiry_at_the_far_end_of_the_calendar_is_refused_naming_it(app: FastAPI, expires_at: str) -> None:
+    admin = as_token(app, make_token(app.state.engine, Role.ADMIN, name="admin"))
+    response = admin.post(
+        "/api/v1/tokens", json={"name": "forever", "role": "auditor", "expires_at": expires_at}
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()["errors"][0]
+    assert problem["field"] == "body.expires_at"
+    assert "2999-12-31" in problem["msg"]
+    assert [t["name"] for t in admin.get("/api/v1/tokens").json()] == ["admin"]
+    far = {"name": "far", "role": "auditor", "expires_at": "2999-12-31T23:59:59-05:00"}
+    assert admin.post("/api/v1/tokens", json=far).json()["expires_at"] == "3000-01-01T04:59:59Z"
+
+
+def test_a_nul_in_a_token_name_is_refused_naming_it(app: FastAPI, riskreg: CliRunner) -> None:
+    admin = as_token(app, make_token(app.state.engine, Role.ADMIN, name="admin"))
+    response = admin.delete("/api/v1/tokens/ad%00min")
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "path.name"
+    created = admin.post("/api/v1/tokens", json={"name": "ad\x00min", "role": "auditor"})
+    assert created.status_code == 422
+    assert created.json()["errors"][0]["field"] == "body.name"
+    refused = run(riskreg, "token", "revoke", "ad\x00min")
+    assert refused.exit_code == 1
+    assert "NUL" in refused.stderr
+    assert admin.get("/api/v1/tokens").json()[0]["revoked_at"] is None

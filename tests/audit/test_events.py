@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
+from app.config import Settings
+from app.main import create_app
 from app.models.base import utcnow
 from tests.access.seed import B, World, seed
 
@@ -76,3 +78,41 @@ def test_a_bad_time_is_refused(app: FastAPI, value: str) -> None:
     response = world.auditor.get("/api/v1/audit/events", params={"from": value})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "query.from"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("to", "9999-12-31"),
+        ("from", "0001-01-01"),
+        ("to", "0001-01-01T00:00:00+05:00"),
+        ("from", "9999-12-31T23:59:59-05:00"),
+        ("from", "1999-12-31"),
+        ("to", "3000-01-01"),
+    ],
+)
+def test_a_time_outside_the_accepted_years_is_refused_naming_it(app: FastAPI, name: str, value: str) -> None:
+    world = seed(app)
+    response = world.auditor.get("/api/v1/audit/events", params={name: value})
+    assert response.status_code == 422, response.text
+    problem = response.json()["errors"][0]
+    assert problem["field"] == f"query.{name}"
+    assert "2000-01-01" in problem["msg"]
+
+
+def test_the_accepted_years_start_at_the_setting(settings: Settings) -> None:
+    older = create_app(settings.model_copy(update={"earliest_date": date(1990, 1, 1)}))
+    try:
+        world = seed(older)
+        assert events(world, **{"from": "1995-06-30"})["total"] == 9
+        assert world.auditor.get("/api/v1/audit/events", params={"from": "1989-12-31"}).status_code == 422
+    finally:
+        older.state.engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["actor", "entity_id", "entity_type", "service", "action"])
+def test_a_nul_in_a_text_filter_is_refused_naming_it(app: FastAPI, name: str) -> None:
+    world = seed(app)
+    response = world.auditor.get("/api/v1/audit/events", params={name: "adm\x00in"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == f"query.{name}"

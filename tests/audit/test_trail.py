@@ -289,6 +289,7 @@ def test_verify_names_an_altered_entry(app: FastAPI, engine: Engine) -> None:
         "checked": len(trail),
         "broken_at": None,
         "reason": None,
+        "anchor": None,
     }
     drop_guard(engine)
     victim = trail[3]
