@@ -103,3 +103,33 @@ def test_home_page_in_headless_chromium(server: str, app) -> None:  # type: igno
             assert refused.status == 401
         finally:
             browser.close()
+
+
+def test_home_page_fits_a_phone(server: str, app) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px nothing spills out of its card, and the heat map keeps a readable size."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test: install Debian's chromium")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    token = make_token(app.state.engine, Role.AUDITOR, name="phone-auditor")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(server + "/")
+            page.fill("#token", token)
+            page.click("input[type=submit]")
+            page.wait_for_selector("#services")
+            overflowing = page.evaluate(
+                """() => [...document.querySelectorAll('section')]
+                    .filter(s => s.scrollWidth > s.clientWidth + 1)
+                    .map(s => s.querySelector('h2').textContent)"""
+            )
+            assert overflowing == []
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            svg_width = page.evaluate("document.querySelector('figure svg').getBoundingClientRect().width")
+            assert svg_width >= 500  # its labels stay legible; the figure scrolls sideways in its card
+        finally:
+            browser.close()
