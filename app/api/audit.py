@@ -59,7 +59,7 @@ async def list_events(
 
 
 @router.get("/audit/verify", response_model=ChainCheck)
-async def verify(db: DatabaseDep, auditor: AuditorDep) -> ChainCheck:
+async def verify_audit_trail(db: DatabaseDep, auditor: AuditorDep) -> ChainCheck:
     """Walk the hash chain: intact, or the id of the first altered or out-of-place entry."""
     checked, broken = await db.run(verify_chain)
     if broken is None:
@@ -68,7 +68,7 @@ async def verify(db: DatabaseDep, auditor: AuditorDep) -> ChainCheck:
 
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
-async def risk_history(
+async def get_risk_history(
     risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)], db: DatabaseDep, actor: ReaderDep
 ) -> list[AuditEventPublic]:
     """Every change and review of the risk (review rounds and its import included), newest first."""

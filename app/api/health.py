@@ -10,7 +10,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, str]:
+def get_health(request: Request) -> dict[str, str]:
     """Answer 200 when the service and its database are up."""
     with Session(request.app.state.engine) as session:
         session.execute(text("SELECT 1"))
