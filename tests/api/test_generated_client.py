@@ -103,6 +103,9 @@ def test_a_service_review_round_through_the_generated_client(
         admin = riskreg_client.AuthenticatedClient(
             base_url=base_url, token=make_token(app.state.engine, Role.ADMIN, name="council-admin")
         )
+        health = _operation("health", "get_health").sync(client=admin)
+        assert isinstance(health, models.Health), health
+        assert health.database == app.state.engine.dialect.name
         service = _operation("services", "create_service").sync(
             client=admin, body=models.ServiceCreate(code="CP", name="Community Partnerships")
         )
