@@ -8,14 +8,45 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from typing_extensions import TypeAliasType
 
 from app.config import LATEST_DATE, get_settings
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-Response = Literal["tolerate", "treat", "terminate", "transfer"]
-Status = Literal["open", "closed"]
-Direction = Literal["new", "up", "down", "unchanged", "closed"]
+# Each choice is a TypeAliasType: one named component of the OpenAPI document (so a generated
+# client has one `RiskResponse`, not one enum per field), and a plain string in Python.
+RiskResponse = TypeAliasType(
+    "RiskResponse",
+    Annotated[
+        Literal["tolerate", "treat", "terminate", "transfer"],
+        Field(description="how the council answers the risk"),
+    ],
+)
+RiskStatus = TypeAliasType(
+    "RiskStatus", Annotated[Literal["open", "closed"], Field(description="whether the risk is still open")]
+)
+StatusFilter = TypeAliasType(
+    "StatusFilter",
+    Annotated[Literal["open", "closed", "all"], Field(description="which risks a list holds, by status")],
+)
+Direction = TypeAliasType(
+    "Direction",
+    Annotated[
+        Literal["new", "up", "down", "unchanged", "closed"],
+        Field(description="direction of travel of the score since the previous review"),
+    ],
+)
+Basis = TypeAliasType(
+    "Basis",
+    Annotated[
+        Literal["residual", "inherent"],
+        Field(description="which assessment scores the risk: residual (after controls) or inherent"),
+    ],
+)
+#: The names the schemas use.
+Response = RiskResponse
+Status = RiskStatus
 
 
 def clean_text(value: str) -> str:

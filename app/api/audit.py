@@ -64,7 +64,7 @@ async def list_events(
 
 
 @router.get("/audit/verify", response_model=ChainCheck)
-async def verify(
+async def verify_audit_trail(
     db: DatabaseDep,
     auditor: AuditorDep,
     settings: SettingsDep,
@@ -79,7 +79,7 @@ async def verify(
 
 
 @router.get("/risks/{risk_id}/history", response_model=list[AuditEventPublic])
-async def risk_history(
+async def get_risk_history(
     risk_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
     db: DatabaseDep,
     actor: ReaderDep,

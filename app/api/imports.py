@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 from pydantic import Field
 
+from app.api import examples
 from app.api.deps import AdminDep, CalendarDep, DatabaseDep, MatrixDep
 from app.fields import Day, PublicModel, ServiceCode, StrictModel
 
@@ -21,7 +22,8 @@ class ImportCreate(StrictModel):
     filename: Annotated[str, Field(max_length=200)] = "plan.txt"
     service_code: ServiceCode | None = None
     reviewed_on: Day | None = Field(default=None, description="date of the imported assessments")
-    dry_run: bool = Field(default=True, description="report what would happen; change nothing")
+    # Strict: `0` or `"no"` must not turn a dry run into a real import.
+    dry_run: bool = Field(default=True, strict=True, description="report what would happen; change nothing")
 
 
 class FindingOut(PublicModel):
@@ -65,7 +67,7 @@ class ImportOut(PublicModel):
 
 @router.post("", response_model=ImportOut, responses={201: {"model": ImportOut}})
 async def import_service_plan(
-    body: ImportCreate,
+    body: Annotated[ImportCreate, Body(openapi_examples=examples.IMPORT_CREATE)],
     db: DatabaseDep,
     actor: AdminDep,
     matrix: MatrixDep,

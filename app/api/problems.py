@@ -17,10 +17,29 @@ from app.errors import PROBLEM_JSON, TYPE_BASE, Busy, Conflict, RiskregError, Un
 log = logging.getLogger("riskreg")
 
 
-#: The problem document as the OpenAPI document describes it.
+#: One offending field of a refused request, as the OpenAPI document names it.
+FIELD_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "FieldError",
+    "description": "One offending field: where it is and why it is wrong.",
+    "required": ["loc", "field", "msg", "type"],
+    "properties": {
+        "loc": {
+            "type": "array",
+            "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+            "description": "where the field is: body, query, path or header, then its path",
+        },
+        "field": {"type": "string", "description": "`loc` joined by dots, e.g. body.reviews.0.residual"},
+        "msg": {"type": "string", "description": "why the value is refused"},
+        "type": {"type": "string", "description": "the kind of error, e.g. value_error, missing"},
+    },
+}
+
+#: The problem document (RFC 9457) as the OpenAPI document names it.
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "Problem",
+    "description": "An error as problem details (RFC 9457); `errors` names each refused field.",
     "required": ["type", "title", "status"],
     "properties": {
         "type": {"type": "string"},
@@ -28,9 +47,12 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object"}},
+        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
     },
 }
+
+#: The components every error response refers to (one named schema, so a generated client reads it).
+PROBLEM_COMPONENTS: dict[str, dict[str, Any]] = {"Problem": PROBLEM_SCHEMA, "FieldError": FIELD_ERROR_SCHEMA}
 
 _PROBLEM_STATUSES = {
     400: "malformed request (the body is not JSON)",
@@ -47,7 +69,10 @@ _PROBLEM_STATUSES = {
 
 #: Every error status a route of the API can answer, as problem+json; routers take it as `responses`.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": text, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+    status: {
+        "description": text,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     for status, text in _PROBLEM_STATUSES.items()
 }
 
@@ -160,7 +185,17 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Register every handler on the app."""
+    """Register every handler on the app, and the problem schemas in its OpenAPI document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()  # FastAPI keeps it as app.openapi_schema: this runs once
+        document.setdefault("components", {}).setdefault("schemas", {}).update(PROBLEM_COMPONENTS)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(RiskregError, _riskreg_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

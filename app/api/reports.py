@@ -6,7 +6,8 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
+from typing_extensions import TypeAliasType
 
 from app.access.principal import Action, Principal
 from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, ReportSlot, SettingsDep
@@ -22,6 +23,18 @@ from app.reports.documents import (
 from app.reports.periods import PeriodError, parse_period
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+# Named choices: one component each in the OpenAPI document (see app/fields.py).
+HeatmapBasis = TypeAliasType(
+    "HeatmapBasis",
+    Annotated[
+        Literal["residual", "inherent", "both"],
+        Field(description="which assessment the heat map places; `both` draws inherent beside residual"),
+    ],
+)
+HeatmapFormat = TypeAliasType("HeatmapFormat", Literal["png", "svg"])
+RegisterFormat = TypeAliasType("RegisterFormat", Literal["html", "pdf", "csv", "xlsx"])
+ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx"])
 
 
 def _files(*media_types: str) -> dict[int | str, dict[str, Any]]:
@@ -70,7 +83,7 @@ def _check_day(value: date | None, today: date, name: str) -> None:
 
 
 @router.get("/heatmap", response_class=Response, responses=_HEATMAPS)
-async def heatmap(
+async def get_heatmap(
     db: DatabaseDep,
     actor: ReaderDep,
     matrix: MatrixDep,
@@ -79,8 +92,8 @@ async def heatmap(
         list[Annotated[str, StringConstraints(min_length=1, max_length=10)]] | None,
         Query(description="service code(s); none: the whole council"),
     ] = None,
-    basis: Literal["residual", "inherent", "both"] = "residual",
-    format: Literal["png", "svg"] = "png",
+    basis: Annotated[HeatmapBasis, Query()] = "residual",
+    format: Annotated[HeatmapFormat, Query()] = "png",
     as_of: Day | None = None,
     if_none_match: Annotated[
         str | None, Header(description="an ETag of this picture: 304 if unchanged")
@@ -117,14 +130,14 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 @router.get("/register", response_class=Response, responses=_REGISTERS)
-async def register(
+async def get_register(
     db: DatabaseDep,
     actor: ReaderDep,
     _slot: ReportSlot,
     matrix: MatrixDep,
     calendar: CalendarDep,
     service: Annotated[str, Query(min_length=1, max_length=10, description="the service code")],
-    format: Literal["html", "pdf", "csv", "xlsx"] = "html",
+    format: Annotated[RegisterFormat, Query()] = "html",
     as_of: Day | None = None,
 ) -> Response:
     """The residual-risk register of one service."""
@@ -136,7 +149,7 @@ async def register(
 
 
 @router.get("/six-monthly", response_class=Response, responses=_REPORTS)
-async def six_monthly(
+async def get_six_monthly_report(
     db: DatabaseDep,
     actor: ReaderDep,
     settings: SettingsDep,
@@ -150,7 +163,7 @@ async def six_monthly(
         list[Annotated[str, StringConstraints(min_length=1, max_length=10)]] | None,
         Query(description="service code(s); none: council-wide"),
     ] = None,
-    format: Literal["html", "pdf", "xlsx"] = "pdf",
+    format: Annotated[ReportFormat, Query()] = "pdf",
 ) -> Response:
     """The six-monthly review report for committee: a financial half (or from/to dates)."""
     try:

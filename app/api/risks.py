@@ -5,16 +5,16 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from pydantic import StringConstraints
 from pydantic_core import to_json
 
+from app.api import examples
 from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, PagingDep, ReaderDep, WriterDep
 from app.errors import FieldProblem, InvalidInput
-from app.fields import Day, clean_text
-from app.fields import Response as RiskResponse
+from app.fields import Basis, Day, RiskResponse, StatusFilter, clean_text
 from app.reviews import recording
 from app.reviews.schemas import ReviewCreate, ReviewPublic, ServiceReviewCreate, ServiceReviewPublic
 from app.risks import repository
@@ -36,7 +36,7 @@ RiskId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the risk's id"
 @router.post("/services/{code}/risks", status_code=status.HTTP_201_CREATED, response_model=RiskPublic)
 async def create_risk(
     code: str,
-    body: RiskCreate,
+    body: Annotated[RiskCreate, Body(openapi_examples=examples.RISK_CREATE)],
     db: DatabaseDep,
     actor: WriterDep,
     matrix: MatrixDep,
@@ -60,9 +60,9 @@ async def list_risks(
     band: Annotated[list[Name] | None, Query(description="band name; repeat for several")] = None,
     min_score: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     response: Annotated[RiskResponse | None, Query()] = None,
-    status_: Annotated[Literal["open", "closed", "all"], Query(alias="status")] = "open",
+    status_: Annotated[StatusFilter, Query(alias="status")] = "open",
     overdue: bool | None = None,
-    basis: Literal["residual", "inherent"] = "residual",
+    basis: Annotated[Basis, Query()] = "residual",
     as_of: Annotated[Day | None, Query(description="the register at the end of this day")] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in ref or title")] = None,
     sort: Annotated[
@@ -179,7 +179,7 @@ async def get_risk(
 @router.patch("/risks/{risk_id}", response_model=RiskPublic)
 async def update_risk(
     risk_id: RiskId,
-    body: RiskUpdate,
+    body: Annotated[RiskUpdate, Body(openapi_examples=examples.RISK_UPDATE)],
     db: DatabaseDep,
     actor: WriterDep,
     calendar: CalendarDep,
@@ -195,7 +195,7 @@ async def update_risk(
 @router.post("/risks/{risk_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic)
 async def review_risk(
     risk_id: RiskId,
-    body: ReviewCreate,
+    body: Annotated[ReviewCreate, Body(openapi_examples=examples.REVIEW_CREATE)],
     db: DatabaseDep,
     actor: WriterDep,
     matrix: MatrixDep,
@@ -227,7 +227,7 @@ async def list_reviews(
 )
 async def review_service(
     code: str,
-    body: ServiceReviewCreate,
+    body: Annotated[ServiceReviewCreate, Body(openapi_examples=examples.SERVICE_REVIEW_CREATE)],
     db: DatabaseDep,
     actor: WriterDep,
     matrix: MatrixDep,

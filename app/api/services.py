@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
 
+from fastapi import APIRouter, Body, Response, status
+
+from app.api import examples
 from app.api.deps import AdminDep, DatabaseDep, MatrixDep, ReaderDep
 from app.services import service as services
 from app.services.schemas import ServiceCreate, ServicePublic
@@ -13,7 +16,11 @@ router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ServicePublic)
 async def create_service(
-    body: ServiceCreate, db: DatabaseDep, actor: AdminDep, matrix: MatrixDep, response: Response
+    body: Annotated[ServiceCreate, Body(openapi_examples=examples.SERVICE_CREATE)],
+    db: DatabaseDep,
+    actor: AdminDep,
+    matrix: MatrixDep,
+    response: Response,
 ) -> ServicePublic:
     """Add a council service (admins only)."""
     created = await db.run(services.create_service, actor, matrix, body)

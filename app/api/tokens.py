@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response, status
 
 from app.access import tokens
 from app.access.principal import Role
 from app.access.schemas import TokenCreate, TokenCreated, TokenPublic, token_public
+from app.api import examples
 from app.api.deps import AdminDep, DatabaseDep
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
@@ -14,7 +17,10 @@ router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
 async def create_token(
-    body: TokenCreate, db: DatabaseDep, actor: AdminDep, response: Response
+    body: Annotated[TokenCreate, Body(openapi_examples=examples.TOKEN_CREATE)],
+    db: DatabaseDep,
+    actor: AdminDep,
+    response: Response,
 ) -> TokenCreated:
     """Make a token; the answer holds the token itself, which is never shown again."""
     token, secret = await db.run(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from app.fields import (
     AssessmentIn,
     AssessmentOut,
+    Basis,
     Controls,
     Day,
     LongText,
@@ -93,4 +94,4 @@ class RiskPage(BaseModel):
     page_size: int
     pages: int
     as_of: date | None
-    basis: Literal["residual", "inherent"]
+    basis: Basis

@@ -26,3 +26,91 @@ def test_report_downloads_document_their_media_types(app: FastAPI) -> None:
     content = {p: set(paths[p]["get"]["responses"]["200"]["content"]) for p in paths if "/reports/" in p}
     assert content["/api/v1/reports/heatmap"] == {"image/png", "image/svg+xml"}
     assert {"text/html", "application/pdf", "text/csv"} <= content["/api/v1/reports/register"]
+
+
+#: The operation ids are part of the API contract: generated clients name their functions after
+#: them. Changing one is a breaking change (a line in the README's changelog); a new operation
+#: adds its id here.
+OPERATION_IDS = {
+    ("GET", "/health"): "get_health",
+    ("GET", "/api/v1/matrix"): "get_matrix",
+    ("GET", "/api/v1/services"): "list_services",
+    ("POST", "/api/v1/services"): "create_service",
+    ("GET", "/api/v1/services/{code}"): "get_service",
+    ("POST", "/api/v1/services/{code}/risks"): "create_risk",
+    ("GET", "/api/v1/risks"): "list_risks",
+    ("GET", "/api/v1/risks/{risk_id}"): "get_risk",
+    ("PATCH", "/api/v1/risks/{risk_id}"): "update_risk",
+    ("POST", "/api/v1/risks/{risk_id}/reviews"): "review_risk",
+    ("GET", "/api/v1/risks/{risk_id}/reviews"): "list_reviews",
+    ("POST", "/api/v1/services/{code}/reviews"): "review_service",
+    ("GET", "/api/v1/reports/heatmap"): "get_heatmap",
+    ("GET", "/api/v1/reports/register"): "get_register",
+    ("GET", "/api/v1/reports/six-monthly"): "get_six_monthly_report",
+    ("POST", "/api/v1/imports"): "import_service_plan",
+    ("GET", "/api/v1/audit/events"): "list_events",
+    ("GET", "/api/v1/audit/verify"): "verify_audit_trail",
+    ("GET", "/api/v1/risks/{risk_id}/history"): "get_risk_history",
+    ("GET", "/api/v1/tokens"): "list_tokens",
+    ("POST", "/api/v1/tokens"): "create_token",
+    ("DELETE", "/api/v1/tokens/{name}"): "revoke_token",
+}
+
+#: Every closed set of values the API takes or gives, each one named component.
+ENUMS = {
+    "RiskResponse": ["tolerate", "treat", "terminate", "transfer"],
+    "RiskStatus": ["open", "closed"],
+    "StatusFilter": ["open", "closed", "all"],
+    "Direction": ["new", "up", "down", "unchanged", "closed"],
+    "Basis": ["residual", "inherent"],
+    "Role": ["admin", "editor", "auditor"],
+    "HeatmapBasis": ["residual", "inherent", "both"],
+    "HeatmapFormat": ["png", "svg"],
+    "RegisterFormat": ["html", "pdf", "csv", "xlsx"],
+    "ReportFormat": ["html", "pdf", "xlsx"],
+}
+
+
+def test_operation_ids_are_short_and_stable(app: FastAPI) -> None:
+    """Each operation's id is the contract's (its route function's name), not FastAPI's path-derived one."""
+    found = {
+        (method.upper(), path): operation["operationId"]
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert found == OPERATION_IDS
+
+
+def _enums(node: object, where: str) -> list[str]:
+    """Where `node` holds an `enum`, as paths through the document."""
+    if isinstance(node, dict):
+        here = [where] if "enum" in node else []
+        return here + [hit for key, value in node.items() for hit in _enums(value, f"{where}/{key}")]
+    if isinstance(node, list):
+        return [hit for index, value in enumerate(node) for hit in _enums(value, f"{where}/{index}")]
+    return []
+
+
+def test_each_enum_is_one_named_component_referenced_everywhere(app: FastAPI) -> None:
+    """No enum is inlined in a schema or parameter: each is a component of its own, used by reference."""
+    document = app.openapi()
+    assert sorted(_enums(document, "")) == sorted(f"/components/schemas/{name}" for name in ENUMS)
+    schemas = document["components"]["schemas"]
+    assert {name: schemas[name]["enum"] for name in ENUMS} == ENUMS
+    text = str(document)
+    for name in ENUMS:
+        assert f"'#/components/schemas/{name}'" in text, f"{name} is never referenced"
+
+
+def test_every_error_refers_to_the_one_problem_component(app: FastAPI) -> None:
+    """Error responses share the named Problem schema, whose `errors` items are the named FieldError."""
+    document = app.openapi()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    schema = response["content"][PROBLEM_JSON]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
+    problem = document["components"]["schemas"]["Problem"]
+    assert problem["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/FieldError"}
+    assert set(document["components"]["schemas"]["FieldError"]["required"]) == {"loc", "field", "msg", "type"}

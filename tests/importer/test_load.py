@@ -41,6 +41,16 @@ def test_dry_run_reports_and_changes_nothing(client: TestClient) -> None:
     assert _counts(client) == before
 
 
+@pytest.mark.parametrize("dry_run", [0, "no", "false", "off"])
+def test_dry_run_is_a_boolean_not_a_word_or_number(client: TestClient, dry_run: object) -> None:
+    """`dry_run: 0` (or "no") is refused, not read as false: it would import for real (found by fuzzing)."""
+    before = _counts(client)
+    response = _import(client, "community-partnerships-2019-2022.txt", dry_run=dry_run)  # type: ignore[arg-type]
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.dry_run"]
+    assert _counts(client) == before
+
+
 def test_full_register_imports_unassessed_with_controls_and_aliases(client: TestClient) -> None:
     response = _import(client, "community-partnerships-2019-2022.txt", dry_run=False)
     assert response.status_code == 201, response.text

@@ -1,0 +1,135 @@
+"""Worked examples of every request body, shown in the OpenAPI document and so in /docs.
+
+They tell one story, in this order: the Community Partnerships service is added, two of
+its risks are entered, reviewed one by one and in a whole-service round, then changed and
+closed; an editor token is made for the service's own system; a plan is imported in a dry
+run. tests/api/test_examples.py posts every one of them to the app in that order and
+expects 2xx, so an example here cannot drift from what the API accepts.
+"""
+
+from __future__ import annotations
+
+from fastapi.openapi.models import Example
+
+SERVICE_CREATE: dict[str, Example] = {
+    "service": {
+        "summary": "A council service",
+        "description": "The code is the prefix of the service's risk refs (CP01, CP02, ...).",
+        "value": {"code": "CP", "name": "Community Partnerships"},
+    },
+}
+
+RISK_CREATE: dict[str, Example] = {
+    "assessed": {
+        "summary": "A risk with its first review",
+        "description": "With `residual`, the first review is recorded (dated today unless "
+        "`reviewed_on` says otherwise); `inherent` and `target` are optional.",
+        "value": {
+            "ref": "CP01",
+            "title": "Insufficient staff",
+            "consequence": "Increase in ASB casework cannot be supported without more team capacity.",
+            "owner": "Community Safety Manager",
+            "response": "treat",
+            "controls": [
+                "Growth bid submitted to increase the capacity of the service",
+                "ASB triage system identifies the risk level of each complaint",
+            ],
+            "inherent": {"likelihood": 3, "impact": 3},
+            "residual": {"likelihood": 2, "impact": 2},
+            "target": {"likelihood": 1, "impact": 2},
+            "notes": "Entered from the 2019-2022 service plan.",
+        },
+    },
+    "unassessed": {
+        "summary": "A risk not assessed yet",
+        "description": "Without `residual` the risk is open and unreviewed until its first review.",
+        "value": {
+            "ref": "CP02",
+            "aliases": ["ST05"],
+            "title": "Total failure of ICT systems",
+            "consequence": "Critical systems lost for delivery of ASB casework",
+            "owner": "Head of Community Partnerships",
+            "response": "tolerate",
+            "controls": ["Web access to the ASB casework system", "ICT logs of failure"],
+        },
+    },
+}
+
+REVIEW_CREATE: dict[str, Example] = {
+    "review": {
+        "summary": "A review of one risk",
+        "description": "Only `residual` is required; omitted inherent, target, response and "
+        "controls carry over from the risk, the next review is due six months on.",
+        "value": {
+            "reviewer": "Community Safety Manager",
+            "residual": {"likelihood": 2, "impact": 3},
+            "controls": [
+                "Growth bid submitted to increase the capacity of the service",
+                "ASB triage system identifies the risk level of each complaint",
+                "Temporary secondment in place to support the workload",
+            ],
+            "notes": "Casework up 20% this quarter; secondment agreed until March.",
+        },
+    },
+}
+
+SERVICE_REVIEW_CREATE: dict[str, Example] = {
+    "round": {
+        "summary": "A service's review round",
+        "description": "Every entry is recorded, or none is: one invalid entry refuses the round "
+        "with 422 naming it, e.g. `body.reviews.1.residual.likelihood`.",
+        "value": {
+            "reviewer": "Head of Community Partnerships",
+            "reviews": [
+                {"ref": "CP01", "residual": {"likelihood": 2, "impact": 2}, "notes": "Secondment in place."},
+                {
+                    "ref": "CP02",
+                    "residual": {"likelihood": 1, "impact": 4},
+                    "response": "treat",
+                    "notes": "First assessment; failover site tested in October.",
+                },
+            ],
+        },
+    },
+}
+
+RISK_UPDATE: dict[str, Example] = {
+    "owner": {
+        "summary": "Change descriptive fields",
+        "description": "Scores change only by review. Send the risk's ETag as If-Match.",
+        "value": {"owner": "Community Partnerships Manager", "response": "treat"},
+    },
+    "close": {
+        "summary": "Close the risk",
+        "description": "Closed today unless `closed_on` says otherwise.",
+        "value": {"status": "closed"},
+    },
+}
+
+TOKEN_CREATE: dict[str, Example] = {
+    "editor": {
+        "summary": "A token for a service's own system",
+        "description": "An editor reads and writes only the services named; the answer holds the "
+        "token, shown this once.",
+        "value": {"name": "cp-casework-system", "role": "editor", "services": ["CP"]},
+    },
+}
+
+IMPORT_CREATE: dict[str, Example] = {
+    "dry_run": {
+        "summary": "A plan's risk table, in a dry run",
+        "description": "Reports what the import would do and every finding; changes nothing "
+        "until sent again with `dry_run: false`.",
+        "value": {
+            "text": "COMMUNITY PARTNERSHIPS SERVICE PLAN\n2019 - 2022\n\n"
+            "Ref\tNature of Risk\tConsequence\tControl Measures\t"
+            "Response (tolerate, treat, terminate, transfer)\t"
+            "Risk Rating (combination of likelihood and impact)\n"
+            "CP03\tLoss of accommodation\tDifficulty in providing services to vulnerable groups\t"
+            "Asset management plan, planned preventative maintenance.\tTreat\tLow - 4\n",
+            "filename": "community-partnerships-2019-2022.txt",
+            "service_code": "CP",
+            "dry_run": True,
+        },
+    },
+}
