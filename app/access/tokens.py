@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
@@ -70,23 +70,8 @@ def create_token(
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise InvalidInput(f"unknown service(s): {', '.join(unknown)}")
-    if expires_at is not None and expires_at.date() > LATEST_DATE:
-        # Checked in the expiry's own zone: converting a moment at the calendar's end may overflow.
-        raise InvalidInput(
-            "expires_at is too far ahead",
-            errors=[
-                FieldProblem(("body", "expires_at"), f"must be on or before {LATEST_DATE}", "date_range")
-            ],
-        )
     if expires_at is not None:
-        expires_at = (
-            expires_at.replace(tzinfo=UTC) if expires_at.tzinfo is None else expires_at.astimezone(UTC)
-        )
-    if expires_at is not None and expires_at <= utcnow():
-        raise InvalidInput(
-            "the expiry must lie in the future",
-            errors=[FieldProblem(("body", "expires_at"), "must lie in the future", "past_date")],
-        )
+        expires_at = _expiry(expires_at)
     if session.exec(select(ApiToken).where(ApiToken.name == name)).first() is not None:
         raise Conflict(f"a token called {name!r} exists already")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -150,3 +135,27 @@ def authenticate(session: Session | Connection, secret: str) -> Principal:
     if token.expires_at is not None and token.expires_at <= utcnow():
         raise Unauthenticated("this token has expired")
     return Principal(name=token.name, role=Role(token.role), services=frozenset(token.services))
+
+
+def _expiry(moment: datetime) -> datetime:
+    """A token's expiry in UTC; InvalidInput when it is not ahead or beyond LATEST_DATE.
+
+    Checked in the moment's own zone first: converting one at either end of the calendar
+    to UTC would overflow, and a day before yesterday is past in every zone.
+    """
+    if moment.date() > LATEST_DATE:
+        raise InvalidInput(
+            "expires_at is too far ahead",
+            errors=[
+                FieldProblem(("body", "expires_at"), f"must be on or before {LATEST_DATE}", "date_range")
+            ],
+        )
+    past = moment.date() < utcnow().date() - timedelta(days=1)
+    if not past:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if past or moment <= utcnow():
+        raise InvalidInput(
+            "the expiry must lie in the future",
+            errors=[FieldProblem(("body", "expires_at"), "must lie in the future", "past_date")],
+        )
+    return moment

@@ -270,3 +270,15 @@ def test_a_nul_in_a_token_name_is_refused_naming_it(app: FastAPI, riskreg: CliRu
     assert refused.exit_code == 1
     assert "NUL" in refused.stderr
     assert admin.get("/api/v1/tokens").json()[0]["revoked_at"] is None
+
+
+@pytest.mark.parametrize("expires_at", ["0001-01-01T00:00:00+00:01", "0001-01-01T00:00:00Z", "1999-12-31"])
+def test_an_expiry_at_the_start_of_the_calendar_is_refused_naming_it(app: FastAPI, expires_at: str) -> None:
+    """Found by fuzzing on PostgreSQL: the first moment of year 1 east of UTC overflowed on its
+    way to UTC (500)."""
+    admin = as_token(app, make_token(app.state.engine, Role.ADMIN, name="admin"))
+    response = admin.post(
+        "/api/v1/tokens", json={"name": "past", "role": "auditor", "expires_at": expires_at}
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.expires_at"]
