@@ -7,7 +7,7 @@ residual_band, residual_score) instead. Downgrade recreates the table, its index
 triggers (as 2026_11_23_risk_band_count made them) and fills the counts from `risk`.
 
 Revision ID: 9d2e4b7c1a60
-Revises: 5c1f0e7a9d42
+Revises: a7d3e5f19c20
 Create Date: 2026-11-30 03:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9d2e4b7c1a60"
-down_revision: str | None = "5c1f0e7a9d42"
+down_revision: str | None = "a7d3e5f19c20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
