@@ -152,7 +152,9 @@ class AssessmentIn(StrictModel):
 
 
 class AssessmentOut(PublicModel):
-    """A scored assessment."""
+    """A scored assessment (read from an `app.scoring.Assessment` as it is)."""
+
+    model_config = ConfigDict(defer_build=True, from_attributes=True)
 
     likelihood: int
     impact: int

@@ -116,11 +116,11 @@ def _rows(spec: Spec, today: date, seed: int = 6):
                         "residual_likelihood": li,
                         "residual_impact": im,
                         "residual_score": score,
-                        "residual_band": res.band.name,
+                        "residual_band": res.band,
                         "inherent_likelihood": inh.likelihood,
                         "inherent_impact": inh.impact,
                         "inherent_score": inh.score,
-                        "inherent_band": inh.band.name,
+                        "inherent_band": inh.band,
                         "target_likelihood": None,
                         "target_impact": None,
                         "target_score": None,
@@ -200,14 +200,9 @@ def fill(engine: Engine, spec: Spec, today: date) -> str:
         _, secret = create_token(session, SYSTEM, name="bench-admin", role=Role.ADMIN)
     if engine.dialect.name == "postgresql":
         # What a database filled over time looks like: statistics and the visibility map that
-        # index-only scans rely on (this server runs with autovacuum off), and a compact
-        # band-count table. Loaded in one transaction, the count triggers leave one dead
-        # version per risk (100k: 639 pages for 5,459 rows, which the list's total then
-        # reads); filled by many transactions, page pruning keeps it compact (10,000 single
-        # updates, one transaction each: 36 pages became 38).
+        # index-only scans rely on (the local server runs with autovacuum off).
         with engine.connect() as conn:
             autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
-            autocommit.exec_driver_sql("VACUUM FULL risk_band_count")
             autocommit.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.connect() as conn:

@@ -14,13 +14,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import event, func, insert, text
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
-from app.access.principal import Principal
 from app.audit.context import request_id
 from app.models import AuditEvent, table_of
 from app.models.base import utcnow
@@ -66,6 +66,18 @@ class ChainHead:
     hash: str  # GENESIS for an empty trail
 
 
+class Actor(Protocol):
+    """Who makes a change (an `app.access` principal), as the trail records it."""
+
+    @property
+    def name(self) -> str:
+        """The token's (or the command line's) name."""
+
+    @property
+    def role(self) -> StrEnum:
+        """Its role."""
+
+
 @dataclass(frozen=True, slots=True)
 class BrokenEntry:
     """Where the chain breaks and why."""
@@ -76,7 +88,7 @@ class BrokenEntry:
 
 def record_change(
     session: Session,
-    actor: Principal,
+    actor: Actor,
     action: str,
     entity_type: str,
     entity_id: str,

@@ -25,9 +25,8 @@ from app.importer.load import import_plan
 from app.models import Risk, Service
 from app.models.base import utcnow
 from app.reports.periods import half_containing
-from app.reviews import recording
-from app.reviews.schemas import ServiceReviewCreate, ServiceReviewItem
-from app.risks.schemas import RiskCreate, RiskUpdate
+from app.risks.reviews import review_service
+from app.risks.schemas import RiskCreate, RiskUpdate, ServiceReviewCreate, ServiceReviewItem
 from app.risks.service import create_risk, etag, update_risk
 from app.scoring import Matrix
 
@@ -76,7 +75,7 @@ def build_demo(engine: Engine, matrix: Matrix, today: date, interval_months: int
             )
         calendar = Calendar(today=today, interval_months=interval_months)
         for code, assessments in SECOND_ROUND.items():
-            recording.review_service(
+            review_service(
                 session,
                 DEMO,
                 matrix,

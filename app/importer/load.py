@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
 from app.access.principal import Action, Principal
 from app.audit.trail import record_change
+from app.clock import Calendar
 from app.errors import Forbidden, InvalidInput
+from app.fields import AssessmentIn
 from app.importer import Finding, ParsedRisk, PlanError, parse_plan
-from app.models import Risk, Service
-from app.models.base import utcnow
-from app.reviews import service as reviews
-from app.reviews.schemas import ReviewCreate
+from app.models import Service
 from app.risks import repository as risks
+from app.risks.schemas import RiskCreate
+from app.risks.service import add_risk
 from app.scoring import Assessment, Matrix, OutOfMatrixError
 from app.services import repository as services
 
@@ -135,9 +137,10 @@ def import_plan(
         session.add(service)
         session.flush()
     assert service.id is not None
+    calendar = Calendar(today=today, interval_months=interval_months)
     for parsed, planned in zip(plan.risks, result.risks, strict=True):
         if planned.action == "create":
-            _create(session, actor, matrix, service, parsed, day, interval_months, source)
+            _create(session, actor, matrix, calendar, service, parsed, day, source)
     record_change(
         session,
         actor,
@@ -181,7 +184,7 @@ def _planned(parsed: ParsedRisk, matrix: Matrix, action: str) -> PlannedRisk:
         title=parsed.title,
         response=parsed.response,
         controls=len(parsed.controls),
-        residual=(found.likelihood, found.impact, found.score, found.band.name) if found else None,
+        residual=(found.likelihood, found.impact, found.score, found.band) if found else None,
         published=published,
         action=action,
     )
@@ -191,52 +194,30 @@ def _create(
     session: Session,
     actor: Principal,
     matrix: Matrix,
+    calendar: Calendar,
     service: Service,
     parsed: ParsedRisk,
     day: date,
-    interval_months: int,
     source: str,
 ) -> None:
-    assert service.id is not None
-    risk = Risk(
-        service_id=service.id,
-        ref=parsed.ref,
-        aliases=list(parsed.aliases),
-        title=parsed.title,
-        consequence=parsed.consequence,
-        owner="",
-        response=parsed.response,
-        opened_on=day,
-        created_by=actor.name,
-        updated_by=actor.name,
-        created_at=utcnow(),
-    )
-    session.add(risk)
-    session.flush()
-    assert risk.id is not None
-    reviews.replace_controls(session, risk.id, list(parsed.controls))
+    """Add one risk of the document through the risk service, its rating as its first review."""
     found = _assessment(matrix, parsed)
-    if found is None:
-        return
     notes = f"Imported from {source}, line {parsed.line}"
-    if parsed.published_score is not None and parsed.published_score != found.score:
+    if found is not None and parsed.published_score is not None and parsed.published_score != found.score:
         notes += f"; the plan publishes score {parsed.published_score} for likelihood {found.likelihood} x impact {found.impact}"
-    body = ReviewCreate(
-        reviewed_on=day,
-        residual={"likelihood": found.likelihood, "impact": found.impact},
-        response=parsed.response,
-        controls=list(parsed.controls),
-        notes=notes,
-    )
-    reviews.append_review(
-        session,
-        actor,
-        risk,
-        body,
-        (found, None, None),
-        reviewed_on=day,
-        reviewer=f"import ({actor.name})",
-        interval_months=interval_months,
-    )
-    risk.version = 1
-    session.add(risk)
+    # Built without validation: the parser has cleaned what it gives, and a plan may name no
+    # response, which a risk created through the API must have.
+    given: dict[str, Any] = {
+        "ref": parsed.ref,
+        "aliases": list(parsed.aliases),
+        "title": parsed.title,
+        "consequence": parsed.consequence,
+        "response": parsed.response,
+        "controls": list(parsed.controls),
+        "residual": AssessmentIn(likelihood=found.likelihood, impact=found.impact) if found else None,
+        "reviewed_on": day,
+        "reviewer": f"import ({actor.name})",
+        "notes": notes if found else "",
+    }
+    new = RiskCreate.model_construct(**given)
+    add_risk(session, actor, matrix, calendar, service, new)

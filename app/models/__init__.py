@@ -7,7 +7,6 @@ from app.models.audit_event import AuditEvent
 from app.models.control_measure import ControlMeasure
 from app.models.review import Review
 from app.models.risk import Risk
-from app.models.risk_band_count import RiskBandCount
 from app.models.service import Service
 from app.models.token import ApiToken
 
@@ -24,7 +23,6 @@ __all__ = [
     "ControlMeasure",
     "Review",
     "Risk",
-    "RiskBandCount",
     "Service",
     "table_of",
 ]

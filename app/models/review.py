@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Index, column, desc
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.assessment import Assessed
 from app.models.base import UTCDateTime, utcnow
 
 
-class Review(SQLModel, table=True):
+class Review(Assessed, table=True):
     """One review of one risk."""
 
     __tablename__ = "review"
@@ -46,19 +47,6 @@ class Review(SQLModel, table=True):
     response: str | None = Field(default=None, max_length=10)
     controls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     notes: str = ""
-
-    residual_likelihood: int | None = None
-    residual_impact: int | None = None
-    residual_score: int | None = None
-    residual_band: str | None = Field(default=None, max_length=40)
-    inherent_likelihood: int | None = None
-    inherent_impact: int | None = None
-    inherent_score: int | None = None
-    inherent_band: str | None = Field(default=None, max_length=40)
-    target_likelihood: int | None = None
-    target_impact: int | None = None
-    target_score: int | None = None
-    target_band: str | None = Field(default=None, max_length=40)
 
     previous_score: int | None = None
     direction: str = Field(max_length=10)

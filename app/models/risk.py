@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, column, desc
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.assessment import Assessed
 from app.models.base import UTCDateTime, utcnow
 
 
-class Risk(SQLModel, table=True):
+class Risk(Assessed, table=True):
     """One risk of one service."""
 
     __tablename__ = "risk"
@@ -46,18 +47,6 @@ class Risk(SQLModel, table=True):
     closed_on: date | None = None
     version: int = 1
 
-    residual_likelihood: int | None = None
-    residual_impact: int | None = None
-    residual_score: int | None = None
-    residual_band: str | None = Field(default=None, max_length=40)
-    inherent_likelihood: int | None = None
-    inherent_impact: int | None = None
-    inherent_score: int | None = None
-    inherent_band: str | None = Field(default=None, max_length=40)
-    target_likelihood: int | None = None
-    target_impact: int | None = None
-    target_score: int | None = None
-    target_band: str | None = Field(default=None, max_length=40)
     last_reviewed_on: date | None = None
     next_review_due: date | None = None
 

@@ -1,8 +1,10 @@
 """Read-only queries that turn the register into the plain rows of rows.py.
 
 Every renderer (HTML, PDF, XLSX, CSV, heat map) reads only these rows, and the rows
-come from the same repository query as the API's risk list, so every format agrees
-with the others and with the API.
+come from the same query builder as the API's risk list (app.risks.listing), so every
+format agrees with the others and with the API. The one exception is the current heat
+map's statement (`current_heatmap`): the picture asked for again is drawn from a cache,
+so this narrow query is most of what that request costs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from app.models.base import utcnow
 from app.reports.periods import Period, half_containing
 from app.reports.rows import (
     DIRECTIONS,
-    AssessmentRow,
     HeatmapCells,
     MovementRow,
     RegisterReport,
@@ -29,8 +30,8 @@ from app.reports.rows import (
     RiskRow,
     ServiceSummary,
 )
-from app.risks.repository import RiskFilter, RiskRowOut, is_overdue, search
-from app.risks.repository import cells as risk_cells
+from app.risks import listing
+from app.risks.listing import RiskFilter
 from app.scoring import Matrix
 from app.services import repository as services
 
@@ -63,7 +64,7 @@ def register(
     day = as_of or today
     since = since or half_containing(day).start
     rows = _rows(session, [service.code], as_of, status="open")
-    before = {r.risk.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all")}
+    before = {r.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all")}
     risk_rows = [_risk_row(r, day, before) for r in rows]
     return RegisterReport(
         service_code=service.code,
@@ -82,8 +83,7 @@ def heatmap(
     """Refs of the open risks in each cell, for one service, several, or (None) every service."""
     flt = RiskFilter(services=service_codes, status="open", as_of=as_of, basis=basis, sort=ORDER)
     cells: dict[tuple[int, int], list[str]] = {}
-    # only (likelihood, impact, ref) per risk: whole rows cost ~4 ms per service, seconds per council
-    for likelihood, impact, ref in risk_cells(session, flt, today=as_of or date.max):
+    for likelihood, impact, ref in listing.cells(session, flt, today=as_of or date.max):
         cells.setdefault((likelihood, impact), []).append(ref)
     return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
 
@@ -159,15 +159,13 @@ def review_report(
         missing = sorted(set(codes) - {s.code for s in known})
         raise NotFound(f"no service {', '.join(missing)}")
     listing_codes = [s.code for s in known]
-    start_rows = {
-        r.risk.id: r for r in _rows(session, listing_codes, period.start - timedelta(days=1), "all")
-    }
+    start_rows = {r.id: r for r in _rows(session, listing_codes, period.start - timedelta(days=1), "all")}
     end_rows = _rows(session, listing_codes, period.end, "all")
     movements: dict[str, list[MovementRow]] = {d: [] for d in DIRECTIONS}
     open_rows: list[RiskRow] = []
     for found in end_rows:
         row = _risk_row(found, period.end, start_rows)
-        start = start_rows.get(found.risk.id)
+        start = start_rows.get(found.id)
         if found.status == "closed":
             if found.closed_on is not None and found.closed_on >= period.start:
                 movements["closed"].append(_movement(row, "closed", start, found))
@@ -249,23 +247,18 @@ def cells_of(rows: Sequence[RiskRow], basis: str) -> HeatmapCells:
 
 
 def _rows(
-    session: Session, codes: Sequence[str] | None, as_of: date | None, status: str, basis: str = "residual"
-) -> list[RiskRowOut]:
-    flt = RiskFilter(services=codes, status=status, as_of=as_of, basis=basis, sort=ORDER)
-    rows, _ = search(session, flt, today=as_of or date.max)
-    return rows
+    session: Session, codes: Sequence[str] | None, as_of: date | None, status: str
+) -> list[listing.RiskRow]:
+    """The register rows of `codes` (None: every service), now or as of the end of `as_of`."""
+    flt = RiskFilter(services=codes, status=status, as_of=as_of, sort=ORDER)
+    return listing.every(session, flt, today=as_of or date.max)
 
 
-def _assessment(value: tuple[int, int, int, str] | None) -> AssessmentRow | None:
-    return AssessmentRow(*value) if value is not None else None
-
-
-def _risk_row(r: RiskRowOut, day: date, before: dict[int | None, RiskRowOut]) -> RiskRow:
-    risk = r.risk
-    assert risk.id is not None
-    score = r.residual[2] if r.residual else None
-    start = before.get(risk.id)
-    previous = start.residual[2] if start is not None and start.residual is not None else None
+def _risk_row(r: listing.RiskRow, day: date, before: dict[int, listing.RiskRow]) -> RiskRow:
+    """A register row as a report shows it, its direction of travel since `before`."""
+    score = r.residual.score if r.residual else None
+    start = before.get(r.id)
+    previous = start.residual.score if start is not None and start.residual is not None else None
     if r.status == "closed":
         direction = "closed"
     elif start is None or start.status == "closed":
@@ -277,36 +270,38 @@ def _risk_row(r: RiskRowOut, day: date, before: dict[int | None, RiskRowOut]) ->
     else:
         direction = "up" if score > (previous or 0) else "down"
     return RiskRow(
-        risk_id=risk.id,
+        risk_id=r.id,
         service_code=r.service_code,
         service_name=r.service_name,
-        ref=risk.ref,
-        aliases=tuple(risk.aliases),
-        title=risk.title,
-        consequence=risk.consequence,
-        owner=risk.owner,
+        ref=r.ref,
+        aliases=tuple(r.aliases),
+        title=r.title,
+        consequence=r.consequence,
+        owner=r.owner,
         response=r.response or "",
         status=r.status,
         controls=tuple(r.controls),
-        residual=_assessment(r.residual),
-        inherent=_assessment(r.inherent),
-        target=_assessment(r.target),
+        residual=r.residual,
+        inherent=r.inherent,
+        target=r.target,
         last_reviewed_on=r.last_reviewed_on,
         next_review_due=r.next_review_due,
-        overdue=is_overdue(r.status, r.next_review_due, day),
+        overdue=r.overdue_on(day),
         previous_score=previous,
         direction=direction,
     )
 
 
-def _movement(row: RiskRow, direction: str, start: RiskRowOut | None, end: RiskRowOut) -> MovementRow:
+def _movement(
+    row: RiskRow, direction: str, start: listing.RiskRow | None, end: listing.RiskRow
+) -> MovementRow:
     return MovementRow(
         risk=row,
         direction=direction,
-        previous_score=start.residual[2] if start is not None and start.residual is not None else None,
-        previous_band=start.residual[3] if start is not None and start.residual is not None else None,
-        current_score=end.residual[2] if end.residual is not None else None,
-        current_band=end.residual[3] if end.residual is not None else None,
+        previous_score=start.residual.score if start is not None and start.residual is not None else None,
+        previous_band=start.residual.band if start is not None and start.residual is not None else None,
+        current_score=end.residual.score if end.residual is not None else None,
+        current_band=end.residual.band if end.residual is not None else None,
     )
 
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from app.scoring import Matrix
+from app.scoring import Assessment, Matrix
 
 #: Direction of travel of a risk over a period, in report order.
 DIRECTIONS = ("new", "up", "down", "unchanged", "closed")
 
 
-@dataclass(frozen=True, slots=True)
-class AssessmentRow:
-    """A scored likelihood x impact assessment."""
-
-    likelihood: int
-    impact: int
-    score: int
-    band: str
+#: A risk's scored assessment in a report: the one assessment value (band by name).
+AssessmentRow = Assessment
 
 
 @dataclass(frozen=True, slots=True)

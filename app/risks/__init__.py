@@ -1,1 +1,1 @@
-"""Risks: a service's register entries, their controls and their current assessment."""
+"""The risk aggregate: a risk with its reviews, control measures and the register's rows."""

@@ -1,7 +1,14 @@
-"""The rules for risks: creation (with its first review), descriptive changes, closing, reading."""
+"""The rules for risks: creation (with its first review), descriptive changes, closing, reading.
+
+Every write path locks in one order: the service (never locked today), then its risks
+in id order (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE holds the
+write lock), then the audit chain's head at commit (app.audit.trail). Reviews: reviews.py.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -20,31 +27,26 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.fields import AssessmentOut
 from app.models import AuditEvent, Risk, Service
 from app.models.base import utcnow
-from app.reviews import service as reviews
-from app.reviews.schemas import ReviewCreate
-from app.risks import repository
-from app.risks.repository import RiskRowOut
-from app.risks.schemas import RiskCreate, RiskPublic, RiskUpdate
+from app.risks import listing, repository, reviews
+from app.risks.controls import controls_of, replace_controls
+from app.risks.listing import RiskFilter, RiskRow
+from app.risks.schemas import (
+    ReviewCreate,
+    ReviewPublic,
+    RiskCreate,
+    RiskPage,
+    RiskPublic,
+    RiskUpdate,
+)
 from app.scoring import Matrix
-from app.services import repository as services
+from app.services.service import writable_service
 
 
 def etag(risk: Risk | RiskPublic) -> str:
     """The entity tag of a risk's current version."""
     return f'"{risk.id}-{risk.version}"'
-
-
-def writable_service(session: Session, actor: Principal, code: str) -> Service:
-    """The service `code` if the actor may change its risks (404 if it may not even read it)."""
-    service = services.by_code(session, code)
-    if service is None or not actor.may(Action.READ, service.code):
-        raise NotFound(f"no service {code.upper()}")
-    if not actor.may(Action.WRITE, service.code):
-        raise Forbidden(f"a token with role {actor.role.value} may not change service {service.code}")
-    return service
 
 
 def readable_risk(
@@ -62,6 +64,16 @@ def create_risk(
 ) -> Risk:
     """Add a risk to a service's register; with an assessment, record its first review."""
     service = writable_service(session, actor, code)
+    risk, after = add_risk(session, actor, matrix, calendar, service, new)
+    record_change(session, actor, "risk.create", "risk", str(risk.id), service.code, None, after)
+    return risk
+
+
+def add_risk(
+    session: Session, actor: Principal, matrix: Matrix, calendar: Calendar, service: Service, new: RiskCreate
+) -> tuple[Risk, dict[str, object]]:
+    """Add a risk to `service`, which the caller has checked the actor may change; returns it and
+    its content for the audit trail, recording no entry (the caller's change holds it)."""
     assert service.id is not None
     reviewed_on = new.reviewed_on or calendar.today
     review_body = None
@@ -102,7 +114,7 @@ def create_risk(
     )
     _flush_unique(session, risk, service.code)
     assert risk.id is not None
-    reviews.replace_controls(session, risk.id, new.controls)
+    replace_controls(session, {risk.id: new.controls})
     review = None
     if review_body is not None and assessments is not None:
         review = reviews.append_review(
@@ -119,8 +131,7 @@ def create_risk(
         session.add(risk)
         session.flush()
     after = snapshot(risk, new.controls) | ({"first_review": reviews.snapshot(review)} if review else {})
-    record_change(session, actor, "risk.create", "risk", str(risk.id), service.code, None, after)
-    return risk
+    return risk, after
 
 
 def update_risk(
@@ -145,7 +156,7 @@ def update_risk(
             "nothing to change", errors=[FieldProblem(("body",), "at least one field is required")]
         )
     assert risk.id is not None
-    before = snapshot(risk, repository.controls_of(session, [risk.id])[risk.id])
+    before = snapshot(risk, controls_of(session, [risk.id])[risk.id])
     for name in ("ref", "title", "consequence", "owner", "response"):
         if name in fields:
             value = getattr(changes, name)
@@ -190,12 +201,12 @@ def update_risk(
         action = "risk.reopen"
         risk.status, risk.closed_on = "open", None
     if "controls" in fields and changes.controls is not None:
-        reviews.replace_controls(session, risk.id, changes.controls)
+        replace_controls(session, {risk.id: changes.controls})
     risk.version += 1
     risk.updated_at = utcnow()
     risk.updated_by = actor.name
     _flush_unique(session, risk, service.code)
-    after = snapshot(risk, repository.controls_of(session, [risk.id])[risk.id])
+    after = snapshot(risk, controls_of(session, [risk.id])[risk.id])
     changed = {k for k in after if after[k] != before.get(k)} - {"version", "updated_at", "updated_by"}
     record_change(
         session,
@@ -210,36 +221,58 @@ def update_risk(
     return risk
 
 
-def to_public(row: RiskRowOut, today: date) -> RiskPublic:
-    """A risk row as the API shows it."""
-    risk = row.risk
-    assert risk.id is not None
-    due_day = today
-    overdue = repository.is_overdue(row.status, row.next_review_due, due_day)
+def to_public(row: RiskRow, today: date) -> RiskPublic:
+    """A row of the register as the API shows it, overdue as of `today` (or the as_of day)."""
     return RiskPublic(
-        id=risk.id,
+        id=row.id,
         service=row.service_code,
-        ref=risk.ref,
-        aliases=list(risk.aliases),
-        title=risk.title,
-        consequence=risk.consequence,
-        owner=risk.owner,
+        ref=row.ref,
+        aliases=list(row.aliases),
+        title=row.title,
+        consequence=row.consequence,
+        owner=row.owner,
         response=row.response,
         status=row.status,
         controls=row.controls,
-        residual=_assessment(row.residual),
-        inherent=_assessment(row.inherent),
-        target=_assessment(row.target),
-        opened_on=risk.opened_on,
+        residual=row.residual,
+        inherent=row.inherent,
+        target=row.target,
+        opened_on=row.opened_on,
         closed_on=row.closed_on,
         last_reviewed_on=row.last_reviewed_on,
         next_review_due=row.next_review_due,
-        overdue=overdue,
-        version=risk.version,
-        created_at=risk.created_at,
-        created_by=risk.created_by,
-        updated_at=risk.updated_at,
-        updated_by=risk.updated_by,
+        overdue=row.overdue_on(today),
+        version=row.version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
+    )
+
+
+def page_public(
+    session: Session, actor: Principal, flt: RiskFilter, *, today: date, page: int, page_size: int
+) -> RiskPage:
+    """One page of the register as the API shows it, limited to the services the actor may read."""
+    readable = actor.readable_services()
+    codes: list[str] | None
+    if flt.services is not None:
+        codes = list(flt.services) if readable is None else [c for c in flt.services if c in readable]
+    else:
+        codes = sorted(readable) if readable is not None else None
+    offset = (page - 1) * page_size
+    rows, total = listing.page(
+        session, replace(flt, services=codes), today=today, offset=offset, limit=page_size
+    )
+    due_day = flt.as_of or today
+    return RiskPage(
+        items=[to_public(row, due_day) for row in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        pages=math.ceil(total / page_size) if total else 0,
+        as_of=flt.as_of,
+        basis="inherent" if flt.basis == "inherent" else "residual",
     )
 
 
@@ -248,9 +281,8 @@ def create_public(
 ) -> RiskPublic:
     """Add a risk (see `create_risk`) and answer it as the API shows it."""
     risk = create_risk(session, actor, matrix, calendar, code, new)
-    service = session.get(Service, risk.service_id)  # already loaded: no second query
-    assert service is not None
-    return to_public(current_row(session, risk, service), calendar.today)
+    assert risk.id is not None
+    return public(session, actor, risk.id, calendar.today)
 
 
 def update_public(
@@ -267,9 +299,11 @@ def update_public(
 
 
 def public(session: Session, actor: Principal, risk_id: int, today: date) -> RiskPublic:
-    """The risk as the API shows it, if the actor may read it (404 otherwise)."""
-    risk, service = readable_risk(session, actor, risk_id)
-    return to_public(current_row(session, risk, service), today)
+    """The risk as the API shows it now, if the actor may read it (404 otherwise)."""
+    row = listing.one(session, risk_id)
+    if row is None or not actor.may(Action.READ, row.service_code):
+        raise NotFound(f"no risk {risk_id}")
+    return to_public(row, today)
 
 
 def audit_history(
@@ -282,36 +316,20 @@ def audit_history(
     return entries[offset : offset + limit], len(entries)
 
 
-def current_row(session: Session, risk: Risk, service: Service) -> RiskRowOut:
-    """The risk's current state as a row."""
+def reviews_public(
+    session: Session, actor: Principal, risk_id: int, *, offset: int, limit: int
+) -> tuple[list[ReviewPublic], int]:
+    """A page of the reviews of a risk the actor may read, newest first (404 for one it may not),
+    and how many it has."""
+    risk, service = readable_risk(session, actor, risk_id)
     assert risk.id is not None
-    tri = repository._triple
-    return RiskRowOut(
-        risk=risk,
-        service_code=service.code,
-        service_name=service.name,
-        status=risk.status,
-        closed_on=risk.closed_on,
-        response=risk.response,
-        residual=tri(risk, "residual"),
-        inherent=tri(risk, "inherent"),
-        target=tri(risk, "target"),
-        last_reviewed_on=risk.last_reviewed_on,
-        next_review_due=risk.next_review_due,
-        controls=repository.controls_of(session, [risk.id])[risk.id],
-    )
+    found, total = reviews.history(session, risk.id, offset=offset, limit=limit)
+    return [reviews.to_public(r, risk.ref, service.code) for r in found], total
 
 
 def snapshot(risk: Risk, controls: list[str]) -> dict[str, object]:
     """The risk's descriptive content for the audit trail."""
     return risk.model_dump(mode="json", exclude={"created_at", "updated_at"}) | {"controls": list(controls)}
-
-
-def _assessment(value: tuple[int, int, int, str] | None) -> AssessmentOut | None:
-    if value is None:
-        return None
-    likelihood, impact, score, band = value
-    return AssessmentOut(likelihood=likelihood, impact=impact, score=score, band=band)
 
 
 def _matches(if_match: str, current: str) -> bool:

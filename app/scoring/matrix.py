@@ -62,12 +62,16 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """A likelihood x impact assessment scored on a matrix."""
+    """A likelihood x impact assessment scored on a matrix: a risk's or a review's, or a new one.
+
+    `band` is the band's name, not the `Band`: a stored assessment keeps the name it was
+    given, and the matrix in force may have changed since (`Matrix.band` finds its colour).
+    """
 
     likelihood: int
     impact: int
     score: int
-    band: Band
+    band: str
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ class Matrix:
     def assess(self, likelihood: int, impact: int) -> Assessment:
         """Score and band a likelihood x impact assessment."""
         c = self.cell(likelihood, impact)
-        return Assessment(c.likelihood, c.impact, c.score, c.band)
+        return Assessment(c.likelihood, c.impact, c.score, c.band.name)
 
     def band(self, name: str) -> Band:
         """The band called `name` (case-insensitive); MatrixError when there is none."""

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from app.access.principal import Action, Principal
 from app.audit.trail import record_change
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.models import Service
 from app.scoring import Matrix
 from app.services import repository
@@ -43,6 +43,14 @@ def get_readable(session: Session, actor: Principal, matrix: Matrix, code: str) 
 def list_readable(session: Session, actor: Principal, matrix: Matrix) -> list[ServicePublic]:
     """Every service the actor may read, with its open risks counted by band."""
     return public(repository.listing(session, actor.readable_services()), session, matrix)
+
+
+def writable_service(session: Session, actor: Principal, code: str) -> Service:
+    """The service `code` if the actor may change its risks (404 if it may not even read it)."""
+    service = readable_service(session, actor, code)
+    if not actor.may(Action.WRITE, service.code):
+        raise Forbidden(f"a token with role {actor.role.value} may not change service {service.code}")
+    return service
 
 
 def public(services: list[Service], session: Session, matrix: Matrix) -> list[ServicePublic]:

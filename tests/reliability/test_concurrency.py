@@ -150,12 +150,9 @@ BANDS = {
 def test_concurrent_service_reviews_moving_bands_all_succeed(
     app: FastAPI, server: tuple[str, dict[str, str]]
 ) -> None:
-    """Two whole-service reviews of one service racing, each moving two risks between bands so
-    that, row by row, they take the service's band-count rows in opposite orders (Low+High
-    then Medium+VH, against Medium+VH then High+Low): every review is recorded (no deadlock,
-    no 5xx) and the list's totals, read from the counts, still match the risks. (The
-    window for a deadlock is narrow: this run does not hit it even without the key-order
-    lock in `append_reviews`; it guards the counts and the outcome, not the lock itself.)"""
+    """Two whole-service reviews of one service racing, each moving two risks between bands:
+    every review is recorded (no deadlock, no 5xx; each locks its risks in id order) and the
+    list's totals still match the risks."""
     base_url, auth = server
     for ref in ("CP01", "CP02", "CP03", "CP04"):
         _make_risk(base_url, auth, ref)

@@ -21,12 +21,14 @@ from sqlalchemy.engine import make_url
 from app.config import Settings
 from app.db import make_engine
 from app.migrations import alembic_config, current, downgrade, upgrade
-from app.models import Risk, Service
+from app.models import Review, Risk, Service
 from tests.databases import _pg_exec, engines, pg_admin_url
 
 _n = iter(range(10**6))
 #: Tables kept by triggers from other tables' rows: never written directly.
 DERIVED = {"risk_band_count"}
+#: The last revision with risk_band_count, and the one that dropped it.
+BEFORE_DROP, BAND_COUNTS_DROPPED = "a7d3e5f19c20", "9d2e4b7c1a60"
 
 
 @pytest.fixture(params=engines())
@@ -152,7 +154,6 @@ def test_data_made_at_an_older_revision_survives_upgrade(empty_engine: Engine, r
         assert len(after) == len(rows), name
         for old, new in zip(rows, after, strict=True):
             assert all(_same(old[k], new[k]) for k in old), (name, old, new)
-    assert _band_counts(empty_engine) == _band_counts_of_risks(empty_engine)
 
 
 def _band_counts(engine: Engine) -> dict[tuple[str, str, int], int]:
@@ -174,8 +175,10 @@ def _band_counts_of_risks(engine: Engine) -> dict[tuple[str, str, int], int]:
 
 def test_band_counts_follow_every_change_of_a_risk(empty_engine: Engine) -> None:
     """The triggers keep risk_band_count equal to a count of the risks, through inserts,
-    band and status changes, moves between services and deletes, one transaction each."""
-    upgrade(empty_engine)
+    band and status changes, moves between services and deletes, one transaction each
+    (as the downgrade of their drop makes them again)."""
+    upgrade(empty_engine, BAND_COUNTS_DROPPED)
+    downgrade(empty_engine, BEFORE_DROP)
     rng = random.Random(7)
     bands = [None, "Low", "Medium", "High", "Very High"]
     service, risk = Service.__table__, Risk.__table__  # type: ignore[attr-defined]
@@ -203,3 +206,68 @@ def test_band_counts_follow_every_change_of_a_risk(empty_engine: Engine) -> None
             else:
                 conn.execute(risk.delete().where(chosen))
         assert _band_counts(empty_engine) == _band_counts_of_risks(empty_engine), step
+
+
+def test_dropping_band_counts_keeps_risks_and_reviews_and_downgrades_back(empty_engine: Engine) -> None:
+    """A database at the revision before the drop, with risks, reviews and band counts,
+    upgrades with nothing lost; downgraded again, the counts are rebuilt from the risks."""
+    upgrade(empty_engine, BEFORE_DROP)
+    service, risk, review = (t.__table__ for t in (Service, Risk, Review))  # type: ignore[attr-defined]
+    stamp = {"created_at": datetime(2026, 1, 1, tzinfo=UTC), "created_by": "t"}
+    bands = [None, "Low", "Medium", "High", "Very High"]
+    with empty_engine.begin() as conn:
+        conn.execute(
+            service.insert(),
+            [
+                {"code": c, "name": c, **stamp, "updated_at": stamp["created_at"], "updated_by": "t"}
+                for c in ("CP", "HS")
+            ],
+        )
+        for n in range(40):
+            band = bands[n % 5]
+            conn.execute(
+                risk.insert(),
+                {
+                    "service_id": n % 2 + 1,
+                    "ref": f"R{n}",
+                    "title": f"risk {n}",
+                    "aliases": [],
+                    "status": "closed" if n % 7 == 0 else "open",
+                    "opened_on": date(2025, 1, 1),
+                    "residual_band": band,
+                    "residual_score": None if band is None else n % 16 + 1,
+                    **stamp,
+                    "updated_at": stamp["created_at"],
+                    "updated_by": "t",
+                },
+            )
+            conn.execute(
+                review.insert(),
+                {
+                    "risk_id": n + 1,
+                    "reviewed_on": date(2025, 1, 1),
+                    "reviewer": "t",
+                    "controls": [f"control {n}"],
+                    "residual_band": band,
+                    "direction": "new",
+                    "next_review_due": date(2025, 7, 1),
+                    **stamp,
+                },
+            )
+    counts = _band_counts(empty_engine)
+    assert counts == _band_counts_of_risks(empty_engine)
+    assert sum(counts.values()) == 40
+    kept = {
+        name: _read(empty_engine, name, ["id", "residual_band", "created_at"]) for name in ("risk", "review")
+    }
+
+    upgrade(empty_engine)
+    assert "risk_band_count" not in _tables(empty_engine)
+    assert {name: _read(empty_engine, name, ["id", "residual_band", "created_at"]) for name in kept} == kept
+
+    downgrade(empty_engine, BEFORE_DROP)
+    assert current(empty_engine) == BEFORE_DROP
+    assert _band_counts(empty_engine) == counts
+    with empty_engine.begin() as conn:  # the triggers count again
+        conn.execute(risk.update().where(risk.c.id == 2).values(residual_band="Very High"))
+    assert _band_counts(empty_engine) == _band_counts_of_risks(empty_engine) != counts

@@ -54,7 +54,7 @@ def five_by_five() -> Matrix:
 def assessment(likelihood: int, impact: int, matrix: Matrix | None = None) -> AssessmentRow:
     """A scored assessment on `matrix` (default: the 4x4)."""
     scored = (matrix or default_matrix()).assess(likelihood, impact)
-    return AssessmentRow(likelihood, impact, scored.score, scored.band.name)
+    return AssessmentRow(likelihood, impact, scored.score, scored.band)
 
 
 def risk(

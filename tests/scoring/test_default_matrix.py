@@ -34,7 +34,7 @@ def test_every_cell_scores_and_bands_as_the_plans_do(
     matrix: Matrix, likelihood: int, impact: int, score: int, band: str
 ) -> None:
     assessed = matrix.assess(likelihood, impact)
-    assert (assessed.likelihood, assessed.impact, assessed.score, assessed.band.name) == (
+    assert (assessed.likelihood, assessed.impact, assessed.score, assessed.band) == (
         likelihood,
         impact,
         score,

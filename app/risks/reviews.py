@@ -1,4 +1,10 @@
-"""The rules for reviews: validation on the matrix, direction of travel, history kept in order."""
+"""A risk's reviews: validation on the matrix, direction of travel, history kept in order;
+reviewing one risk, or a whole service's round all or nothing.
+
+Recording reviews is the write path officers use most, so it reads the risks as Core
+rows, locked in id order (the lock order of every write path: service, risks by id, audit
+head), and writes every review of a request with a fixed number of Core statements.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from app.access.principal import Principal
-from app.clock import add_months
-from app.errors import Conflict, FieldProblem, InvalidInput
-from app.fields import AssessmentIn, AssessmentOut
-from app.models import ControlMeasure, Review, Risk, RiskBandCount, table_of
+from app.access.principal import Action, Principal
+from app.audit.trail import record_change
+from app.clock import Calendar, add_months
+from app.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from app.fields import AssessmentIn
+from app.models import Review, Risk, Service, table_of
+from app.models.assessment import ASSESSMENT_COLUMNS, Basis, assessment_columns, assessment_of
 from app.models.base import utcnow
-from app.reviews.schemas import ReviewCreate, ReviewPublic
-from app.risks import repository
+from app.risks.controls import controls_of, replace_controls
+from app.risks.schemas import ReviewCreate, ReviewPublic, ServiceReviewCreate, ServiceReviewPublic
 from app.scoring import Assessment, Matrix, OutOfMatrixError
+from app.services.service import writable_service
 
 
 def assess(
@@ -70,16 +79,17 @@ def validate_review(
 Assessments = tuple[Assessment, Assessment | None, Assessment | None]
 
 #: The risk columns a review sets: the current assessment and when it is next due.
-_ASSESSED = tuple(
-    f"{prefix}_{part}"
-    for prefix in ("residual", "inherent", "target")
-    for part in ("likelihood", "impact", "score", "band")
+_RISK_CHANGED = (
+    *ASSESSMENT_COLUMNS,
+    "response",
+    "last_reviewed_on",
+    "next_review_due",
+    "opened_on",
+    "version",
 )
-_RISK_CHANGED = (*_ASSESSED, "response", "last_reviewed_on", "next_review_due", "opened_on", "version")
 _REVIEW = table_of(Review)
 _RISK = table_of(Risk)
-_CONTROL = table_of(ControlMeasure)
-_BAND_COUNT = table_of(RiskBandCount)
+_SERVICE = table_of(Service)
 
 # The statements of the hot path, built once (their compiled forms are cached by SQLAlchemy).
 _later = aliased(_REVIEW)
@@ -94,15 +104,23 @@ _LATEST_REVIEWS = select(
     .limit(1)
     .scalar_subquery(),
 )
-# A risk whose band or status changes moves its service's band counts (triggers on `risk`).
-_LOCK_BAND_COUNTS = (
-    select(_BAND_COUNT.c.risks)
-    .where(_BAND_COUNT.c.service_id.in_(bindparam("service_ids", expanding=True)))
-    .order_by(_BAND_COUNT.c.status, _BAND_COUNT.c.residual_band, _BAND_COUNT.c.service_id)
+# The risks a review changes, locked: one by id, or a service's by ref in id order (the
+# lock order of every write path: service, then risks by id, then the audit chain's head).
+_RISK_TO_REVIEW = (
+    select(_RISK, _SERVICE.c.code.label("service_code"))
+    .join(_SERVICE, _SERVICE.c.id == _RISK.c.service_id)
+    .where(_RISK.c.id == bindparam("risk_id"))
+    .with_for_update(of=_RISK)
+)
+_SERVICE_RISKS_TO_REVIEW = (
+    select(_RISK)
+    .where(_RISK.c.service_id == bindparam("service_id"), _RISK.c.ref.in_(bindparam("refs", expanding=True)))
+    .order_by(_RISK.c.id)
     .with_for_update()
 )
-_DELETE_CONTROLS = delete(_CONTROL).where(_CONTROL.c.risk_id.in_(bindparam("risk_ids", expanding=True)))
 # Each entry is of a different risk, so the new ids are matched to the entries by risk.
+
+
 _INSERT_REVIEWS = insert(_REVIEW).returning(_REVIEW.c.risk_id, _REVIEW.c.id)
 _CLOSE_PREVIOUS = (
     update(_REVIEW).where(_REVIEW.c.id == bindparam("previous_id")).values(superseded_on=bindparam("day"))
@@ -170,14 +188,10 @@ def append_reviews(
     ids = [entry.risk.id for entry in entries]
     if len(set(ids)) != len(ids):
         raise ValueError("append_reviews takes at most one review per risk")
-    if len(entries) > 1 and db.dialect.name == "postgresql":
-        # Take the services' band-count rows in key order before the risk updates move
-        # them row by row: two batched reviews of one service then cannot deadlock.
-        db.execute(_LOCK_BAND_COUNTS, {"service_ids": sorted({entry.risk.service_id for entry in entries})})
     latest = _latest_reviews(db, ids)
     _refuse_backdated(entries, latest)
     kept = [entry.risk.id for entry in entries if entry.body.controls is None]
-    current = repository.controls_of(db, kept)
+    current = controls_of(db, kept)
 
     now = utcnow()
     rows: list[dict[str, Any]] = []
@@ -188,9 +202,10 @@ def append_reviews(
         residual, inherent, target = entry.assessments
         # Inherent and target are re-assessed only when given: an omitted one carries over
         # from the risk's current assessment, as response and controls do.
-        columns = _columns("residual", residual)
-        for prefix, value in (("inherent", inherent), ("target", target)):
-            given = _columns(prefix, value)
+        columns = assessment_columns("residual", residual)
+        carried: tuple[tuple[Basis, Assessment | None], ...] = (("inherent", inherent), ("target", target))
+        for basis, value in carried:
+            given = assessment_columns(basis, value)
             columns |= given if value is not None else {name: getattr(risk, name) for name in given}
         rows.append(
             {
@@ -231,12 +246,91 @@ def append_reviews(
     )
     replaced = {entry.risk.id: entry.body.controls for entry in entries if entry.body.controls is not None}
     if replaced:
-        _replace_controls(db, replaced)
+        replace_controls(db, replaced)
     for entry, change in zip(entries, changes, strict=True):
         if isinstance(entry.risk, Risk):
             for name, value in (change | {"updated_at": now, "updated_by": actor.name}).items():
                 set_committed_value(entry.risk, name, value)
     return rows
+
+
+def review_risk(
+    session: Session, actor: Principal, matrix: Matrix, calendar: Calendar, risk_id: int, body: ReviewCreate
+) -> ReviewPublic:
+    """Record a review of one risk and make it the risk's current assessment."""
+    risk: Any = session.connection().execute(_RISK_TO_REVIEW, {"risk_id": risk_id}).first()
+    if risk is None or not actor.may(Action.READ, risk.service_code):
+        raise NotFound(f"no risk {risk_id}")
+    if not actor.may(Action.WRITE, risk.service_code):
+        raise Forbidden(f"a token with role {actor.role.value} may not review risks of {risk.service_code}")
+    reviewed_on = body.reviewed_on or calendar.today
+    assessments = validate_review(matrix, body, ("body",), calendar.today, reviewed_on)
+    entry = ReviewEntry(risk, body, assessments, reviewed_on, body.reviewer or actor.name)
+    (review,) = append_reviews(session, actor, [entry], interval_months=calendar.interval_months)
+    record_change(
+        session, actor, "risk.review", "risk", str(risk.id), risk.service_code, None, snapshot(review)
+    )
+    return to_public(review, risk.ref, risk.service_code)
+
+
+def review_service(
+    session: Session,
+    actor: Principal,
+    matrix: Matrix,
+    calendar: Calendar,
+    code: str,
+    body: ServiceReviewCreate,
+) -> ServiceReviewPublic:
+    """Record every review of a service's review round, or none: any bad entry refuses them all."""
+    service = writable_service(session, actor, code)
+    refs = [item.ref for item in body.reviews]
+    locked = session.connection().execute(_SERVICE_RISKS_TO_REVIEW, {"service_id": service.id, "refs": refs})
+    found: dict[str, Any] = {risk.ref: risk for risk in locked}
+    problems: list[FieldProblem] = []
+    entries: list[ReviewEntry] = []
+    seen: set[str] = set()
+    for index, item in enumerate(body.reviews):
+        loc: tuple[str | int, ...] = ("body", "reviews", index)
+        if item.ref in seen:
+            problems.append(
+                FieldProblem((*loc, "ref"), f"{item.ref} appears twice in this review", "duplicate")
+            )
+            continue
+        seen.add(item.ref)
+        if item.ref not in found:
+            problems.append(
+                FieldProblem((*loc, "ref"), f"service {service.code} has no risk {item.ref}", "unknown_ref")
+            )
+            continue
+        reviewed_on = item.reviewed_on or body.reviewed_on or calendar.today
+        try:
+            assessments = validate_review(matrix, item, loc, calendar.today, reviewed_on)
+        except InvalidInput as exc:
+            problems.extend(exc.errors)
+            continue
+        reviewer = item.reviewer or body.reviewer or actor.name
+        entries.append(ReviewEntry(found[item.ref], item, assessments, reviewed_on, reviewer, loc))
+    if problems:
+        raise InvalidInput(
+            f"the service review was not recorded: {len(problems)} entr{'y is' if len(problems) == 1 else 'ies are'} invalid",
+            errors=problems,
+        )
+    written = append_reviews(session, actor, entries, interval_months=calendar.interval_months)
+    recorded = [
+        to_public(review, entry.risk.ref, service.code)
+        for entry, review in zip(entries, written, strict=True)
+    ]
+    record_change(
+        session,
+        actor,
+        "service.review",
+        "service",
+        service.code,
+        service.code,
+        None,
+        {"reviews": [r.model_dump(mode="json") for r in recorded]},
+    )
+    return ServiceReviewPublic(service=service.code, reviews=recorded)
 
 
 def _latest_reviews(db: Connection, risk_ids: Sequence[int]) -> dict[int, Any]:
@@ -267,30 +361,13 @@ def _refuse_backdated(entries: Sequence[ReviewEntry], latest: dict[int, Any]) ->
 def _risk_changes(risk: Any, review: dict[str, Any]) -> dict[str, Any]:
     """What recording `review` changes on its risk, by column."""
     return {
-        **{name: review[name] for name in _ASSESSED},
+        **{name: review[name] for name in ASSESSMENT_COLUMNS},
         "response": review["response"],
         "last_reviewed_on": review["reviewed_on"],
         "next_review_due": review["next_review_due"],
         "opened_on": min(risk.opened_on, review["reviewed_on"]),
         "version": risk.version + 1,
     }
-
-
-def replace_controls(session: Session, risk_id: int, controls: list[str]) -> None:
-    """Make `controls` the risk's current list of control measures."""
-    _replace_controls(session.connection(), {risk_id: controls})
-
-
-def _replace_controls(db: Connection, controls_by_risk: Mapping[int, Sequence[str]]) -> None:
-    """Make each list the current control measures of its risk: one delete, one insert."""
-    db.execute(_DELETE_CONTROLS, {"risk_ids": list(controls_by_risk)})
-    rows = [
-        {"risk_id": risk_id, "position": position, "text": text}
-        for risk_id, controls in controls_by_risk.items()
-        for position, text in enumerate(controls)
-    ]
-    if rows:
-        db.execute(insert(_CONTROL), rows)
 
 
 def history(session: Session, risk_id: int, *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -308,7 +385,7 @@ def history(session: Session, risk_id: int, *, offset: int, limit: int) -> tuple
 
 def to_public(review: Mapping[str, Any], ref: str, service_code: str) -> ReviewPublic:
     """A review (its columns) as the API shows it."""
-    residual = _out(review, "residual")
+    residual = assessment_of(review, "residual")
     assert residual is not None
     return ReviewPublic(
         id=review["id"],
@@ -318,8 +395,8 @@ def to_public(review: Mapping[str, Any], ref: str, service_code: str) -> ReviewP
         reviewed_on=review["reviewed_on"],
         reviewer=review["reviewer"],
         residual=residual,
-        inherent=_out(review, "inherent"),
-        target=_out(review, "target"),
+        inherent=assessment_of(review, "inherent"),
+        target=assessment_of(review, "target"),
         score=residual.score,
         band=residual.band,
         previous_score=review["previous_score"],
@@ -340,24 +417,3 @@ def snapshot(review: Mapping[str, Any]) -> dict[str, object]:
         for name, value in review.items()
         if name not in ("superseded_on", "created_at")
     }
-
-
-def _columns(prefix: str, value: Assessment | None) -> dict[str, int | str | None]:
-    return {
-        f"{prefix}_likelihood": value.likelihood if value else None,
-        f"{prefix}_impact": value.impact if value else None,
-        f"{prefix}_score": value.score if value else None,
-        f"{prefix}_band": value.band.name if value else None,
-    }
-
-
-def _out(review: Mapping[str, Any], prefix: str) -> AssessmentOut | None:
-    score = review[f"{prefix}_score"]
-    if score is None:
-        return None
-    return AssessmentOut(
-        likelihood=review[f"{prefix}_likelihood"],
-        impact=review[f"{prefix}_impact"],
-        score=score,
-        band=review[f"{prefix}_band"],
-    )

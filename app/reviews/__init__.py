@@ -1,1 +1,0 @@
-"""Reviews: the append-only history of each risk's assessment."""
