@@ -142,9 +142,10 @@ def test_bad_values_name_the_field(
 
 
 def test_hostile_text_is_stored_and_reported_safely(client: TestClient, risk: dict[str, Any]) -> None:
-    """Welsh, Arabic, emoji, RTL overrides, NULs, 100 KB text and <script>: read back equal (NULs
-    dropped), and every register download of the service still succeeds, with HTML escaped."""
-    long_text = ("Consequence " * 9000)[:100_000]
+    """Welsh, Arabic, emoji, RTL overrides, NULs, a consequence at its 4,000-character cap and
+    <script>: read back equal (NULs dropped), and every register download of the service still
+    succeeds, with HTML escaped."""
+    long_text = ("Consequence " * 400)[: 4_000 - len(f"{EMOJI}\x00 after NUL ")]
     sent = {
         "ref": "CP77",
         "title": f"{WELSH} <script>alert(1)</script>",
