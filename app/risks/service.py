@@ -157,14 +157,15 @@ def update_risk(
         )
     assert risk.id is not None
     before = snapshot(risk, controls_of(session, [risk.id])[risk.id])
-    for name in ("ref", "title", "consequence", "owner", "response"):
+    for name in ("ref", "title", "consequence", "owner", "response", "status"):
         if name in fields:
             value = getattr(changes, name)
             if value is None:
                 raise InvalidInput(
                     f"{name} cannot be null", errors=[FieldProblem(("body", name), "cannot be null")]
                 )
-            setattr(risk, name, value)
+            if name != "status":  # a status change is a dated event, below
+                setattr(risk, name, value)
     if "aliases" in fields:
         risk.aliases = _unique(changes.aliases or [], exclude=risk.ref)
     action = "risk.update"
@@ -333,8 +334,9 @@ def snapshot(risk: Risk, controls: list[str]) -> dict[str, object]:
 
 
 def _matches(if_match: str, current: str) -> bool:
+    """If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag `W/"..."` never matches."""
     candidates = [c.strip() for c in if_match.split(",")]
-    return any(c == "*" or c.removeprefix("W/") == current for c in candidates)
+    return any(c in ("*", current) for c in candidates)
 
 
 def _unique(values: list[str], exclude: str) -> list[str]:
