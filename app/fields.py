@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from typing_extensions import TypeAliasType
@@ -44,6 +44,29 @@ Basis = TypeAliasType(
         Field(description="which assessment scores the risk: residual (after controls) or inherent"),
     ],
 )
+#: The council's risk categories: the example list of HM Treasury's Orange Book.
+Category = TypeAliasType(
+    "Category",
+    Annotated[
+        Literal[
+            "strategy",
+            "governance",
+            "operations",
+            "legal",
+            "property",
+            "financial",
+            "commercial",
+            "people",
+            "technology",
+            "information",
+            "security",
+            "project",
+            "reputational",
+        ],
+        Field(description="one of GET /api/v1/categories"),
+    ],
+)
+CATEGORIES: tuple[str, ...] = get_args(get_args(Category.__value__)[0])
 #: The names the schemas use.
 Response = RiskResponse
 Status = RiskStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import MatrixDep, ReaderDep
-from app.fields import PublicModel
+from app.fields import CATEGORIES, PublicModel
 from app.scoring import Matrix
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
@@ -68,3 +68,9 @@ def matrix_out(matrix: Matrix) -> MatrixOut:
 async def get_matrix(matrix: MatrixDep, actor: ReaderDep) -> MatrixOut:
     """The likelihood x impact matrix in force: levels, bands and every cell."""
     return matrix_out(matrix)
+
+
+@router.get("/categories", response_model=list[str])
+async def list_categories(actor: ReaderDep) -> list[str]:
+    """The council's risk categories, one of which each risk may carry (the Orange Book's list)."""
+    return list(CATEGORIES)

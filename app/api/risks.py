@@ -10,7 +10,7 @@ from pydantic import StringConstraints
 from app.api import examples
 from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, PagingDep, ReaderDep, WriterDep
 from app.errors import FieldProblem, InvalidInput
-from app.fields import Basis, Day, RiskResponse, StatusFilter, clean_text
+from app.fields import Basis, Category, Day, RiskResponse, StatusFilter, clean_text
 from app.risks import listing, reviews
 from app.risks import service as risks
 from app.risks.schemas import (
@@ -63,6 +63,7 @@ async def list_risks(
     band: Annotated[list[Name] | None, Query(description="band name; repeat for several")] = None,
     min_score: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     response: Annotated[RiskResponse | None, Query()] = None,
+    category: Annotated[Category | None, Query()] = None,
     status_: Annotated[StatusFilter, Query(alias="status")] = "open",
     overdue: bool | None = None,
     basis: Annotated[Basis, Query()] = "residual",
@@ -96,6 +97,7 @@ async def list_risks(
         bands=bands,
         min_score=min_score,
         response=response,
+        category=category,
         status=status_,
         overdue=overdue,
         basis=basis,

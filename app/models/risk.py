@@ -41,6 +41,7 @@ class Risk(Assessed, table=True):
     title: str
     consequence: str = ""
     owner: str = ""
+    category: str | None = Field(default=None, max_length=40)
     response: str | None = Field(default=None, max_length=10)
     status: str = Field(default="open", max_length=6)
     opened_on: date

@@ -278,6 +278,7 @@ def _risk_row(r: listing.RiskRow, day: date, before: dict[int, listing.RiskRow])
         title=r.title,
         consequence=r.consequence,
         owner=r.owner,
+        category=r.category,
         response=r.response or "",
         status=r.status,
         controls=tuple(r.controls),

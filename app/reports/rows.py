@@ -27,6 +27,7 @@ class RiskRow:
     title: str
     consequence: str
     owner: str
+    category: str | None  # one of fields.CATEGORIES
     response: str  # tolerate | treat | terminate | transfer
     status: str  # open | closed
     controls: tuple[str, ...]

@@ -53,6 +53,7 @@ class RiskFilter:
     bands: Sequence[str] = ()
     min_score: int | None = None
     response: str | None = None
+    category: str | None = None
     status: str = "open"  # open | closed | all
     overdue: bool | None = None
     basis: str = "residual"  # residual | inherent
@@ -79,6 +80,7 @@ class RiskRow:
     title: str
     consequence: str
     owner: str
+    category: str | None
     response: str | None
     status: str
     controls: list[str]
@@ -115,6 +117,7 @@ _DESCRIPTIVE = (
     "title",
     "consequence",
     "owner",
+    "category",
     "response",
     "status",
     "opened_on",
@@ -244,6 +247,7 @@ def _row(m: RowMapping, *, controls: list[str] | None = None, as_of: date | None
         title=m["title"],
         consequence=m["consequence"],
         owner=m["owner"],
+        category=m["category"],
         response=response,
         status=status,
         controls=controls or [],
@@ -409,6 +413,8 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
         # Only an open risk can be overdue: open now, or not closed by the as_of day.
         is_overdue = and_(open_then, or_(due.is_(None), due < due_day))
         conditions.append(is_overdue if flt.overdue else ~is_overdue)
+    if flt.category:
+        conditions.append(on_risk(R.category == flt.category))
     if flt.q:
         pattern = "%" + flt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(

@@ -11,6 +11,7 @@ from app.fields import (
     AssessmentIn,
     AssessmentOut,
     Basis,
+    Category,
     Controls,
     Day,
     Direction,
@@ -34,6 +35,7 @@ class RiskCreate(StrictModel):
     title: RequiredText
     consequence: LongText = ""
     owner: ShortText = ""
+    category: Category | None = None
     response: Response
     controls: Controls = []
     residual: AssessmentIn | None = None
@@ -52,6 +54,7 @@ class RiskUpdate(StrictModel):
     title: RequiredText | None = None
     consequence: LongText | None = None
     owner: ShortText | None = None
+    category: Category | None = Field(default=None, description="null removes it")
     response: Response | None = None
     controls: Controls | None = None
     status: Status | None = None
@@ -68,6 +71,7 @@ class RiskPublic(BaseModel):
     title: str
     consequence: str
     owner: str
+    category: str | None
     response: str | None
     status: str
     controls: list[str]

@@ -107,6 +107,7 @@ def add_risk(
         title=new.title,
         consequence=new.consequence,
         owner=new.owner,
+        category=new.category,
         response=new.response,
         opened_on=reviewed_on,
         created_by=actor.name,
@@ -166,6 +167,8 @@ def update_risk(
                 )
             if name != "status":  # a status change is a dated event, below
                 setattr(risk, name, value)
+    if "category" in fields:
+        risk.category = changes.category
     if "aliases" in fields:
         risk.aliases = _unique(changes.aliases or [], exclude=risk.ref)
     action = "risk.update"
@@ -232,6 +235,7 @@ def to_public(row: RiskRow, today: date) -> RiskPublic:
         title=row.title,
         consequence=row.consequence,
         owner=row.owner,
+        category=row.category,
         response=row.response,
         status=row.status,
         controls=row.controls,

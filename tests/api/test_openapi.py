@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.fields import CATEGORIES
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -34,6 +36,7 @@ def test_report_downloads_document_their_media_types(app: FastAPI) -> None:
 OPERATION_IDS = {
     ("GET", "/health"): "get_health",
     ("GET", "/api/v1/matrix"): "get_matrix",
+    ("GET", "/api/v1/categories"): "list_categories",
     ("GET", "/api/v1/services"): "list_services",
     ("POST", "/api/v1/services"): "create_service",
     ("GET", "/api/v1/services/{code}"): "get_service",
@@ -58,6 +61,7 @@ OPERATION_IDS = {
 
 #: Every closed set of values the API takes or gives, each one named component.
 ENUMS = {
+    "Category": list(CATEGORIES),
     "RiskResponse": ["tolerate", "treat", "terminate", "transfer"],
     "RiskStatus": ["open", "closed"],
     "StatusFilter": ["open", "closed", "all"],

@@ -18,41 +18,41 @@ from app.reports.xlsx import render_register_xlsx, render_review_xlsx
 
 from .builders import community_partnerships, register, review_report
 
-CATEGORY = Column("category", "Category", lambda r: f"Cat-{r.ref}", pdf_width=18, xlsx_width=12)
+SAMPLE = Column("sample", "Sample", lambda r: f"Cat-{r.ref}", pdf_width=18, xlsx_width=12)
 
 
 @pytest.fixture
-def register_with_category(monkeypatch: pytest.MonkeyPatch) -> None:
+def register_with_a_new_column(monkeypatch: pytest.MonkeyPatch) -> None:
     """The register's definition with a new column after the owner, as a new risk field would add."""
     at = next(i for i, c in enumerate(columns.REGISTER) if c.key == "owner") + 1
-    monkeypatch.setattr(columns, "REGISTER", (*columns.REGISTER[:at], CATEGORY, *columns.REGISTER[at:]))
+    monkeypatch.setattr(columns, "REGISTER", (*columns.REGISTER[:at], SAMPLE, *columns.REGISTER[at:]))
 
 
-@pytest.mark.usefixtures("register_with_category")
+@pytest.mark.usefixtures("register_with_a_new_column")
 def test_a_column_added_to_the_register_appears_in_every_format():
     risks = community_partnerships()
     report = register(risks)
     first = f"Cat-{risks[0].ref}"
 
     html = render_register_html(report)
-    assert '<th scope="col" rowspan="2">Category</th>' in html
+    assert '<th scope="col" rowspan="2">Sample</th>' in html
     assert f"<td>{first}</td>" in html
 
     rows = list(csv.DictReader(io.StringIO(render_register_csv(report))))
-    assert [row["category"] for row in rows] == [f"Cat-{r.ref}" for r in risks]
+    assert [row["sample"] for row in rows] == [f"Cat-{r.ref}" for r in risks]
 
     sheet = openpyxl.load_workbook(io.BytesIO(render_register_xlsx(report))).active
     assert sheet is not None
     heads = [cell.value for cell in sheet[1]]
-    assert heads[heads.index("Owner") + 1] == "Category"
-    assert sheet.cell(row=2, column=heads.index("Category") + 1).value == first
+    assert heads[heads.index("Owner") + 1] == "Sample"
+    assert sheet.cell(row=2, column=heads.index("Sample") + 1).value == first
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_register_pdf(report))).pages)
-    assert "Category" in text
+    assert "Sample" in text
     assert first in text
 
 
-@pytest.mark.usefixtures("register_with_category")
+@pytest.mark.usefixtures("register_with_a_new_column")
 def test_the_six_monthly_registers_follow_the_same_definition():
     report = review_report(community_partnerships())
     first = f"Cat-{report.registers[0].risks[0].ref}"

@@ -17,6 +17,7 @@ REGISTER_HEADER = [
     "Ref",
     "Aliases",
     "Risk",
+    "Category",
     "Consequence",
     "Control measures",
     "Response",
@@ -94,7 +95,7 @@ def test_header_is_frozen_and_filtered():
     risks = community_partnerships()
     sheet = open_book(render_register_xlsx(register(risks))).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:P{len(risks) + 1}"
+    assert sheet.auto_filter.ref == f"A1:Q{len(risks) + 1}"
     assert sheet.column_dimensions["E"].width > sheet.column_dimensions["A"].width
 
 
@@ -156,7 +157,7 @@ def test_review_movement_high_risks_and_not_reviewed_sheets():
     assert movement.auto_filter.ref == f"A1:H{len(moves) + 1}"
     high = book["High risks"]
     assert [row[0].value for row in high.iter_rows(min_row=2)] == [r.ref for r in report.high_risks]
-    assert fill(high["I2"]) == report.matrix.band("Very High").colour
+    assert fill(high["J2"]) == report.matrix.band("Very High").colour  # the band, after the score
     not_reviewed = book["Not reviewed"]
     assert {row[0].value for row in not_reviewed.iter_rows(min_row=2)} == {"CP06", "CP14"}
     for sheet in book.worksheets[1:]:
