@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__
 from app.api import audit, docs, health, imports, matrix, pages, problems, reports, risks, services, tokens
+from app.api.deps import TokenCheck
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from app.config import Settings, get_settings, matrix_in_force
 from app.db import make_engine, read_bind, write_bind
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # still running at exit aborts the interpreter.
             _warm_up_reports()
         yield
+        app.state.tokens.close()
         engine.dispose()
 
     app = FastAPI(
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.read_engine = read_bind(engine)
     app.state.write_engine = write_bind(engine)
+    app.state.tokens = TokenCheck(app.state.read_engine)
     app.state.matrix = matrix_in_force(settings)
     problems.install(app)
     for module in (health, pages, matrix, services, risks, reports, imports, audit, tokens):
