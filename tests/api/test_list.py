@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.access.principal import Role
 from app.clock import add_months, today
+from app.config import Settings
+from app.main import create_app
 from tests.api.builders import close_risk, field_names, list_refs, make_risk, make_service, review
+from tests.conftest import make_token
+from tests.databases import Templates, engines, fresh_database
 
 DAY = today()
 
@@ -22,8 +28,7 @@ def pair(likelihood: int, impact: int) -> dict[str, int]:
     return {"likelihood": likelihood, "impact": impact}
 
 
-@pytest.fixture
-def seeded(client: TestClient) -> dict[str, dict[str, Any]]:
+def seed(client: TestClient) -> dict[str, dict[str, Any]]:
     """Three services and seven risks with a history of reviews; one closed, one never assessed.
 
     Now (open, by -score): CS01 16 VH, CP02 12 VH, CP03 9 High, HS01 8 High, CP01 4 Low, CS02 -.
@@ -89,6 +94,29 @@ def seeded(client: TestClient) -> dict[str, dict[str, Any]]:
     return risks
 
 
+Register = tuple[TestClient, dict[str, dict[str, Any]]]
+
+
+@pytest.fixture(scope="module", params=engines())
+def register(request: pytest.FixtureRequest, templates: Templates) -> Iterator[Register]:
+    """The seeded register, made once per engine for the tests that only read it (most of them)."""
+    with fresh_database(request.param, templates) as url:
+        app = create_app(
+            Settings(database_url=url, migrate_on_start=False, warm_up_reports=False, _env_file=None)  # type: ignore[call-arg]
+        )
+        token = make_token(app.state.engine, Role.ADMIN, name="list-admin")
+        with TestClient(app, raise_server_exceptions=False) as client:
+            client.headers["Authorization"] = f"Bearer {token}"
+            yield client, seed(client)
+        app.state.engine.dispose()
+
+
+@pytest.fixture
+def seeded(client: TestClient) -> dict[str, dict[str, Any]]:
+    """The seeded register in a database of the test's own, for a test that changes it."""
+    return seed(client)
+
+
 NOW = ["CS/CS01", "CP/CP02", "CP/CP03", "HS/HS01", "CP/CP01", "CS/CS02"]
 
 
@@ -98,7 +126,8 @@ def page(client: TestClient, **params: Any) -> dict[str, Any]:
     return response.json()
 
 
-def test_default_is_open_risks_by_score(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_default_is_open_risks_by_score(register: Register) -> None:
+    client, _ = register
     body = page(client)
     assert [f"{r['service']}/{r['ref']}" for r in body["items"]] == NOW
     assert (body["total"], body["page"], body["page_size"], body["pages"]) == (6, 1, 50, 1)
@@ -122,9 +151,8 @@ def test_empty_register(client: TestClient) -> None:
         (["ZZ"], []),
     ],
 )
-def test_service_filter(
-    client: TestClient, seeded: dict[str, Any], services: list[str], expected: list[str]
-) -> None:
+def test_service_filter(register: Register, services: list[str], expected: list[str]) -> None:
+    client, _ = register
     assert list_refs(client, service=services) == expected
 
 
@@ -137,13 +165,13 @@ def test_service_filter(
         (["Medium"], []),
     ],
 )
-def test_band_filter(
-    client: TestClient, seeded: dict[str, Any], bands: list[str], expected: list[str]
-) -> None:
+def test_band_filter(register: Register, bands: list[str], expected: list[str]) -> None:
+    client, _ = register
     assert list_refs(client, band=bands) == expected
 
 
-def test_unknown_band_is_422(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_unknown_band_is_422(register: Register) -> None:
+    client, _ = register
     response = client.get("/api/v1/risks", params={"band": ["High", "Amber"]})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -155,7 +183,8 @@ def test_unknown_band_is_422(client: TestClient, seeded: dict[str, Any]) -> None
     ("min_score", "expected"),
     [(9, ["CS/CS01", "CP/CP02", "CP/CP03"]), (12, ["CS/CS01", "CP/CP02"]), (16, ["CS/CS01"]), (17, [])],
 )
-def test_min_score(client: TestClient, seeded: dict[str, Any], min_score: int, expected: list[str]) -> None:
+def test_min_score(register: Register, min_score: int, expected: list[str]) -> None:
+    client, _ = register
     assert list_refs(client, min_score=min_score) == expected
 
 
@@ -175,9 +204,8 @@ def test_bad_min_score_is_422(client: TestClient, value: str) -> None:
         ("terminate", []),
     ],
 )
-def test_response_filter(
-    client: TestClient, seeded: dict[str, Any], response: str, expected: list[str]
-) -> None:
+def test_response_filter(register: Register, response: str, expected: list[str]) -> None:
+    client, _ = register
     assert list_refs(client, response=response) == expected
 
 
@@ -187,7 +215,8 @@ def test_bad_response_filter_is_422(client: TestClient) -> None:
     assert field_names(response) == ["query.response"]
 
 
-def test_status_filter(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_status_filter(register: Register) -> None:
+    client, _ = register
     assert list_refs(client, status="open") == NOW
     closed = page(client, status="closed")["items"]
     assert [(r["ref"], r["status"], r["closed_on"]) for r in closed] == [
@@ -199,7 +228,8 @@ def test_status_filter(client: TestClient, seeded: dict[str, Any]) -> None:
     assert field_names(response) == ["query.status"]
 
 
-def test_overdue(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_overdue(register: Register) -> None:
+    client, _ = register
     # CP02 was last reviewed 300 days ago; CS02 was never assessed.
     assert list_refs(client, overdue="true") == ["CP/CP02", "CS/CS02"]
     assert list_refs(client, overdue="false") == ["CS/CS01", "CP/CP03", "HS/HS01", "CP/CP01"]
@@ -228,7 +258,8 @@ def test_overdue_is_older_than_six_months(client: TestClient) -> None:
     assert list_refs(client, overdue="false") == ["CP/CP02"]
 
 
-def test_basis_inherent(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_basis_inherent(register: Register) -> None:
+    client, _ = register
     body = page(client, basis="inherent", band="Very High")
     assert body["basis"] == "inherent"
     assert [r["ref"] for r in body["items"]] == ["CP02", "CP01", "CP03", "HS01"]
@@ -267,16 +298,16 @@ def test_basis_inherent(client: TestClient, seeded: dict[str, Any]) -> None:
         (20, [("CS/CS01", 16), ("CP/CP02", 12), ("CP/CP03", 9), ("HS/HS01", 8), ("CP/CP01", 4)]),
     ],
 )
-def test_as_of(
-    client: TestClient, seeded: dict[str, Any], days_ago: int, expected: list[tuple[str, int]]
-) -> None:
+def test_as_of(register: Register, days_ago: int, expected: list[tuple[str, int]]) -> None:
+    client, _ = register
     body = page(client, as_of=ago(days_ago).isoformat())
     assert body["as_of"] == ago(days_ago).isoformat()
     assert [(f"{r['service']}/{r['ref']}", r["residual"]["score"]) for r in body["items"]] == expected
     assert body["total"] == len(expected)
 
 
-def test_as_of_shows_the_risk_as_it_was(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_as_of_shows_the_risk_as_it_was(register: Register) -> None:
+    client, _ = register
     then = {r["ref"]: r for r in page(client, as_of=ago(150).isoformat())["items"]}
     assert then["CP01"]["residual"] == {"likelihood": 2, "impact": 3, "score": 6, "band": "Medium"}
     assert then["CP01"]["last_reviewed_on"] == ago(200).isoformat()
@@ -284,20 +315,23 @@ def test_as_of_shows_the_risk_as_it_was(client: TestClient, seeded: dict[str, An
     assert (then["HS02"]["status"], then["HS02"]["closed_on"]) == ("open", None)
 
 
-def test_as_of_with_status(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_as_of_with_status(register: Register) -> None:
+    client, _ = register
     day = ago(20).isoformat()
     assert list_refs(client, as_of=day, status="closed") == ["HS/HS02"]
     assert list_refs(client, as_of=day, status="all")[-1] == "HS/HS02"
     assert list_refs(client, as_of=ago(21).isoformat(), status="closed") == []
 
 
-def test_as_of_today_includes_unassessed(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_as_of_today_includes_unassessed(register: Register) -> None:
+    client, _ = register
     body = page(client, as_of=DAY.isoformat())
     assert [f"{r['service']}/{r['ref']}" for r in body["items"]] == NOW
     assert body["items"][-1]["residual"] is None
 
 
-def test_as_of_with_filters(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_as_of_with_filters(register: Register) -> None:
+    client, _ = register
     assert list_refs(client, as_of=ago(250).isoformat(), band="Very High") == ["CP/CP01", "CP/CP02"]
     assert list_refs(client, as_of=ago(100).isoformat(), band="Very High") == ["CP/CP02"]
     assert list_refs(client, as_of=ago(100).isoformat(), overdue="true") == ["CP/CP02"]
@@ -309,7 +343,8 @@ def test_as_of_with_filters(client: TestClient, seeded: dict[str, Any]) -> None:
     assert list_refs(client, as_of=ago(250).isoformat(), response="terminate") == ["HS/HS02"]
 
 
-def test_as_of_overdue_counts_only_risks_open_then(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_as_of_overdue_counts_only_risks_open_then(register: Register) -> None:
+    client, _ = register
     # HS02, last reviewed 250 days ago, was overdue 30 days ago and closed 20 days ago.
     assert list_refs(client, as_of=ago(30).isoformat(), overdue="true") == ["CP/CP02", "HS/HS02"]
     day = ago(20).isoformat()
@@ -352,7 +387,8 @@ def test_as_of_not_a_date_is_422(client: TestClient) -> None:
         ("  ", NOW),
     ],
 )
-def test_q(client: TestClient, seeded: dict[str, Any], q: str, expected: list[str]) -> None:
+def test_q(register: Register, q: str, expected: list[str]) -> None:
+    client, _ = register
     assert list_refs(client, q=q) == expected
 
 
@@ -368,7 +404,8 @@ def test_q(client: TestClient, seeded: dict[str, Any], q: str, expected: list[st
         ("last_reviewed_on,ref", ["CP/CP02", "HS/HS01", "CP/CP01", "CP/CP03", "CS/CS01", "CS/CS02"]),
     ],
 )
-def test_sort(client: TestClient, seeded: dict[str, Any], sort: str, expected: list[str]) -> None:
+def test_sort(register: Register, sort: str, expected: list[str]) -> None:
+    client, _ = register
     assert list_refs(client, sort=sort) == expected
 
 
@@ -379,7 +416,8 @@ def test_invalid_sort_is_422(client: TestClient, sort: str) -> None:
     assert field_names(response) == ["query.sort"]
 
 
-def test_pagination(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_pagination(register: Register) -> None:
+    client, _ = register
     pages = [page(client, page=n, page_size=2) for n in (1, 2, 3)]
     assert [[r["ref"] for r in p["items"]] for p in pages] == [
         ["CS01", "CP02"],
@@ -404,7 +442,8 @@ def test_bad_pagination_is_422(client: TestClient, name: str, value: object) -> 
     assert field_names(response) == [f"query.{name}"]
 
 
-def test_combinations(client: TestClient, seeded: dict[str, Any]) -> None:
+def test_combinations(register: Register) -> None:
+    client, _ = register
     assert list_refs(client, service="CP", band=["High", "Very High"]) == ["CP/CP02", "CP/CP03"]
     assert list_refs(client, service=["CP", "CS"], min_score=10, response="treat") == ["CS/CS01"]
     assert list_refs(client, service="HS", status="all", q="right") == ["HS/HS02"]
