@@ -1,4 +1,10 @@
-"""The `riskreg` command: serve the API, migrate, manage tokens, verify the audit trail."""
+"""The `riskreg` command: serve the API, migrate, manage tokens, verify the audit trail,
+build the demo, import plans, write reports.
+
+Over 400 lines: one command-line surface, each function a subcommand whose signature is
+its `--help`; the helpers they share (opening the database, printing tables) are in
+`app/console.py`.
+"""
 
 from __future__ import annotations
 
