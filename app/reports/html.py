@@ -31,6 +31,7 @@ from app.reports.words import (
     format_day,
     format_long_day,
     format_moment,
+    produced,
     review_scope,
     worst_bands_heading,
 )
@@ -84,6 +85,7 @@ def _environment() -> Environment:
     env.filters["long_day"] = format_long_day
     env.filters["moment"] = format_moment
     env.globals["band_style"] = band_style
+    env.globals["produced"] = produced
     env.globals["columns"] = columns
     env.globals["html_columns"] = html_columns
     env.globals["header_rows"] = header_rows

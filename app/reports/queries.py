@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, bindparam, select
 from sqlmodel import Session, col
 
+from app.audit.trail import chain_head
 from app.errors import NotFound
 from app.models import Risk, Service
 from app.models.base import utcnow
@@ -219,6 +220,7 @@ def review_report(
                 )
             )
     scope = known[0].name if codes is not None and len(known) == 1 else "Council-wide"
+    head = chain_head(session)
     return ReviewReport(
         title=f"Six-monthly risk review {period.title} — {scope}",
         period_label=period.label,
@@ -227,6 +229,8 @@ def review_report(
         generated_at=_now(),
         matrix=matrix,
         service_code=known[0].code if codes is not None and len(known) == 1 else None,
+        audit_entries=head.count,
+        audit_hash=head.hash,
         summaries=summaries,
         heatmap=cells_of(open_rows, "residual"),
         movements=movements,

@@ -106,3 +106,7 @@ class ReviewReport:
     high_risks: list[RiskRow]  # every High and Very High (worst bands) at the end, by score desc
     not_reviewed: list[RiskRow]  # open risks not reviewed in the period
     registers: list[RegisterReport] = field(default_factory=list)
+    # The audit trail's head when the report was produced (`riskreg audit verify --anchor`
+    # checks a trail against such a head): how many entries, and the newest one's hash.
+    audit_entries: int | None = None
+    audit_hash: str | None = None

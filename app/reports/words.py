@@ -65,3 +65,11 @@ def format_moment(value: datetime) -> str:
     """'1 Oct 2025 09:30', with the zone when the time carries one."""
     zone = f" {value.tzname()}" if value.tzinfo is not None else ""
     return f"{value.day} {value:%b %Y %H:%M}{zone}"
+
+
+def produced(report: ReviewReport) -> str:
+    """When the report was produced and the audit trail's head then, so the paper can be checked."""
+    line = f"Generated {format_moment(report.generated_at)}"
+    if report.audit_entries is not None:
+        line += f" · audit trail: {report.audit_entries:,} entries, head {report.audit_hash}"
+    return line

@@ -30,7 +30,7 @@ from app.reports.words import (
     MOVEMENT_ORDER,
     direction_label,
     format_long_day,
-    format_moment,
+    produced,
     review_scope,
     worst_bands_heading,
 )
@@ -243,7 +243,7 @@ def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> N
     )
     sheet.write_string(1, 0, printable(period), styles.meta)
     sheet.write_string(2, 0, printable(f"Scope: {review_scope(report)}"), styles.meta)
-    sheet.write_string(3, 0, f"Generated {format_moment(report.generated_at)}", styles.meta)
+    sheet.write_string(3, 0, printable(produced(report)), styles.meta)
     bands = report.matrix.bands
     columns = [_Column("Service", 34)]
     columns += [_Column(b.name, 11) for b in bands]

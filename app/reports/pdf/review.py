@@ -13,7 +13,7 @@ from app.reports.words import (
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
     format_long_day,
-    format_moment,
+    produced,
     review_scope,
     worst_bands_heading,
 )
@@ -29,7 +29,7 @@ def render_review_pdf(report: ReviewReport, heatmap_png: bytes | None = None) ->
         [
             f"Period: {period}",
             f"Scope: {review_scope(report)} · {report.matrix.name}",
-            f"Generated {format_moment(report.generated_at)}",
+            produced(report),
         ],
     )
     doc.heading("Heat map at the end of the period")
