@@ -71,9 +71,9 @@ class RiskPublic(BaseModel):
     title: str
     consequence: str
     owner: str
-    category: str | None
-    response: str | None
-    status: str
+    category: str | None  # a deployment's list may change: one stored earlier is still shown
+    response: Response | None
+    status: Status
     controls: list[str]
     residual: AssessmentOut | None
     inherent: AssessmentOut | None
@@ -146,7 +146,7 @@ class ReviewPublic(BaseModel):
     band: str
     previous_score: int | None
     direction: Direction
-    response: str | None
+    response: Response | None
     controls: list[str]
     notes: str
     next_review_due: date
