@@ -211,6 +211,7 @@ def _create(
         "ref": parsed.ref,
         "aliases": list(parsed.aliases),
         "title": parsed.title,
+        "category": parsed.category,
         "consequence": parsed.consequence,
         "response": parsed.response,
         "controls": list(parsed.controls),

@@ -38,6 +38,7 @@ class ParsedRisk:
     aliases: tuple[str, ...]
     ref_assigned: bool
     title: str
+    category: str | None
     consequence: str
     controls: tuple[str, ...]
     response: str | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.fields import CATEGORIES
 from app.importer.cells import (
     clean_text,
     read_rating,
@@ -24,6 +25,7 @@ from app.scoring import Matrix, MatrixError
 _LABELS = {
     "ref": "ref",
     "title": "risk description",
+    "category": "category",
     "consequence": "consequence",
     "controls": "control measures",
     "response": "response",
@@ -77,6 +79,7 @@ def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRi
     if "controls" in row.roles and not controls:
         notes.warning("missing-field", "gives no control measures.")
     response, response_text = _response(row, notes)
+    category = _category(row, notes)
     likelihood = _level(row, "likelihood", "residual likelihood", matrix, notes)
     impact = _level(row, "impact", "residual impact", matrix, notes)
     score = _number(row, "score", "residual risk score", notes)
@@ -91,6 +94,7 @@ def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRi
         aliases=identity.aliases,
         ref_assigned=identity.assigned,
         title=identity.title,
+        category=category,
         consequence=consequence,
         controls=controls,
         response=response,
@@ -118,6 +122,22 @@ def _response(row: RawRow, notes: _Notes) -> tuple[str | None, str | None]:
             "transfer; a person must choose one.",
         )
     return response, text
+
+
+def _category(row: RawRow, notes: _Notes) -> str | None:
+    """The category a plan's "Category" column names, if it is one of the council's list."""
+    text = clean_text(row.cells.get("category", "")).strip()
+    if not text:
+        return None
+    category = text.casefold()
+    if category not in CATEGORIES:
+        notes.warning(
+            "unknown-category",
+            f'gives the category "{shown(text)}", which is not one of {", ".join(CATEGORIES)}; '
+            "the risk is imported without one for a person to choose.",
+        )
+        return None
+    return category
 
 
 def _number(row: RawRow, role: str, label: str, notes: _Notes) -> int | None:

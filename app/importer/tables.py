@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from app.importer.cells import DASH_CLASS
 from app.importer.plan import FULL_REGISTER, RESIDUAL_TABLE
 
-ROLES = ("ref", "title", "consequence", "controls", "response", "rating", "likelihood", "impact", "score")
+ROLES = (
+    "ref",
+    "title",
+    "category",
+    "consequence",
+    "controls",
+    "response",
+    "rating",
+    "likelihood",
+    "impact",
+    "score",
+)
 IDENTITY_ROLES = ("ref", "title")
 # Cells beyond this many stay in the last cell: no risk table is wider, and it bounds the work per line.
 MAX_COLUMNS = 64
@@ -119,6 +130,7 @@ def _role_of(heading: str) -> str | None:
         return None
     keyword_roles = (
         ("rating", "rating"),
+        ("category", "category"),
         ("control", "controls"),
         ("consequence", "consequence"),
         ("likelihood", "likelihood"),

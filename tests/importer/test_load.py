@@ -160,3 +160,26 @@ def test_cli_import_dry_run_then_import(
         assert bad.exit_code == 1
     finally:
         get_settings.cache_clear()
+
+
+CATEGORISED = """HOUSING SERVICES SERVICE PLAN 2021 - 2024
+
+| Ref | Nature of Risk | Category | Consequence | Control Measures | Response | Risk Rating |
+|-----|----------------|----------|-------------|------------------|----------|-------------|
+| HS01 | Homelessness demand | People | Families in temporary accommodation | Prevention fund; Lettings agency | Treat | High - 8 |
+| HS02 | Flooding of the depot | Weather | Loss of vehicles | Insurance | Transfer | Low - 4 |
+"""
+
+
+def test_a_category_column_is_imported_and_an_unknown_one_is_a_finding(client: TestClient) -> None:
+    done = client.post(
+        "/api/v1/imports",
+        json={"text": CATEGORISED, "filename": "hs.md", "service_code": "HS", "dry_run": False},
+    )
+    assert done.status_code == 201, done.text
+    findings = [f for f in done.json()["findings"] if f["code"] == "unknown-category"]
+    assert [(f["ref"], f["severity"]) for f in findings] == [("HS02", "warning")]
+    listed = {
+        r["ref"]: r["category"] for r in client.get("/api/v1/risks", params={"service": "HS"}).json()["items"]
+    }
+    assert listed == {"HS01": "people", "HS02": None}
