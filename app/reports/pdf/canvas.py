@@ -32,7 +32,7 @@ from fpdf.prefs import ViewerPreferences
 
 from app.reports.colours import ink_on, rgb
 from app.reports.pdf.fonts import FAMILY, add_fonts, drawable
-from app.reports.pdf.tagging import StructureTree, Tag, xmp_metadata
+from app.reports.pdf.tagging import StructureTree, Tag, TaggedOutput, xmp_metadata
 from app.scoring import Matrix
 
 MARGIN = 10.0
@@ -156,7 +156,7 @@ class Canvas(FPDF):
             self._out("\n".join(ops))
         self.page = last
         self.set_creation_date(generated_at)
-        written = bytes(self.output())
+        written = bytes(self.output(output_producer_class=TaggedOutput))
         self._tree.release()
         return written
 

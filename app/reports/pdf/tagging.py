@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 from xml.sax.saxutils import escape
 
-from fpdf.output import PDFPage
+from fpdf.output import OutputProducer, PDFPage
 from fpdf.structure_tree import StructElem, StructureTreeBuilder
 from fpdf.syntax import PDFObject, PDFString
 
@@ -188,6 +188,23 @@ class StructureTree(StructureTreeBuilder):
         yield self.doc_struct_elem
         yield self.struct_tree_root.parent_tree
         yield from self._elements
+
+
+class TaggedOutput(OutputProducer):
+    """fpdf2's writer (`FPDF.output(output_producer_class=...)`), adding the structure
+    elements without its per-object size tracing (a context manager per object)."""
+
+    def _add_structure_tree(self) -> PDFObject | None:
+        # fpdf2 internal: the one step of the writer that adds the tree's objects.
+        builder = self.fpdf.struct_builder
+        if builder.empty():
+            return None
+        objects = iter(builder)
+        root: PDFObject = next(objects)
+        self._add_pdf_obj(root)
+        for pdf_obj in objects:
+            self._add_pdf_obj(pdf_obj)
+        return root
 
 
 def xmp_metadata(title: str, subject: str) -> str:
