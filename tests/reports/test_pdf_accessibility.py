@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pypdf.generic import DictionaryObject
 
 from app.reports.heatmap import heatmap_description, render_heatmap
 from app.reports.pdf import render_register_pdf, render_review_pdf
+from app.reports.pdf.tagging import collector_paused
 
 from .builders import community_partnerships, five_by_five, many_risks, register, review_report, risk
 
@@ -158,3 +160,17 @@ def test_a_row_continued_on_the_next_page_refers_to_both_pages():
     ]
     assert continued  # marked-content references name the later page
     assert all(kid["/Pg"].get_object() is not bodies[0]["/Pg"].get_object() for kid in continued)
+
+
+def test_the_collector_runs_again_after_renders_nested_or_failed():
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer render is still drawing
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="broken"), collector_paused():
+        raise ValueError("broken")
+    assert gc.isenabled()
+    render_register_pdf(register([risk("CP01")]))
+    assert gc.isenabled()

@@ -3,8 +3,11 @@
 Landscape A4 pages with a running head and "Page n of N", a title block, headings,
 paragraphs, and a table drawer whose header rows repeat on every page; band cells are
 filled with the band colour. Each document's layout (register.py, review.py) only
-calls these, so the canvas is the one seam where drawing can be changed (tagging for
-PDF/UA, say) for every document at once.
+calls these, so the canvas is the one seam where drawing can be changed for every
+document at once: it tags what it draws for PDF/UA-1 (tagging.py holds the structure
+tree): the title block is an H1 and P, headings H2/H3, tables Table > TR > TH/TD, a
+bulleted cell a list, and the furniture (running head, page numbers, rules, fills,
+borders, the header row drawn again on a later page) artifacts.
 
 Tables are laid out here rather than with fpdf2's `table()`: that API measured about
 17 ms a row (10 s for 600 risks). Here words are measured with the font's own advance
