@@ -194,6 +194,13 @@ class TaggedOutput(OutputProducer):
     """fpdf2's writer (`FPDF.output(output_producer_class=...)`), adding the structure
     elements without its per-object size tracing (a context manager per object)."""
 
+    def bufferize(self) -> bytearray:
+        """The document's bytes; the writer then lets go of its objects (fpdf2 keeps them
+        in a reference cycle, which would leave the whole document to the collector)."""
+        written = super().bufferize()
+        self.pdf_objs.clear()
+        return written
+
     def _add_structure_tree(self) -> PDFObject | None:
         # fpdf2 internal: the one step of the writer that adds the tree's objects.
         builder = self.fpdf.struct_builder
