@@ -8,6 +8,11 @@ still adds the Figure, now in its place in the reading order. The canvas opens a
 elements as it draws and asks here for the MCID that ties each piece of content to its
 element.
 
+fpdf2 internals used here, as in canvas.py (fpdf2 is pinned below 3, and
+tests/reports/test_pdf_accessibility.py reads the tree back): the builder's interface
+(`add_marked_content`, `next_mcid_for_page`, `empty`, iteration), `PDFPage.struct_parents`,
+and the writer's `_add_structure_tree` and `pdf_objs`.
+
 Each element writes itself in one formatted string: a 2,000-risk review holds ~40,000
 elements and fpdf2's generic serializer (one getattr per attribute) would cost a second.
 """
