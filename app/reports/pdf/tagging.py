@@ -13,7 +13,7 @@ tests/reports/test_pdf_accessibility.py reads the tree back): the builder's inte
 (`add_marked_content`, `next_mcid_for_page`, `empty`, iteration), `PDFPage.struct_parents`,
 and the writer's `_add_structure_tree` and `pdf_objs`.
 
-Each element writes itself in one formatted string: a 2,000-risk review holds ~40,000
+Each element writes itself in one formatted string: a 2,000-risk review holds ~85,000
 elements and fpdf2's generic serializer (one getattr per attribute) would cost a second.
 """
 
