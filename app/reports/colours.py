@@ -1,29 +1,11 @@
-"""Colour contrast: the ink (black or white) that reads best on a band colour (WCAG 2)."""
+"""Colour contrast for the renderers: the ink (dark or white) that reads on a band colour.
+
+The rule itself lives with the matrix (app/scoring/contrast.py), which refuses a band
+colour that no ink can be read on; the renderers only ask which ink to use.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from app.scoring.contrast import DARK_INK, LIGHT_INK, contrast_ratio, ink_on, luminance, rgb
 
-
-@lru_cache(maxsize=256)
-def ink_on(colour: str) -> str:
-    """'#000000' or '#ffffff', whichever contrasts more with the `#rrggbb` fill (WCAG 2)."""
-    lum = luminance(colour)
-    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
-
-
-def rgb(colour: str) -> tuple[int, int, int]:
-    """The (r, g, b) components 0-255 of a `#rrggbb` colour."""
-    value = colour.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def luminance(colour: str) -> float:
-    """The relative luminance (0 black to 1 white) of a `#rrggbb` colour, as WCAG 2 defines it."""
-
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb(colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+__all__ = ["DARK_INK", "LIGHT_INK", "contrast_ratio", "ink_on", "luminance", "rgb"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.scoring.contrast import illegible_reason, ink_on
+
 
 class ScoringError(ValueError):
     """Base of every scoring error."""
@@ -48,6 +50,11 @@ class Band:
     name: str
     colour: str
     order: int
+
+    @property
+    def ink(self) -> str:
+        """The ink (dark or white) the band's name is printed in on its colour."""
+        return ink_on(self.colour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +216,9 @@ def _validated_bands(bands: list[Band]) -> tuple[Band, ...]:
     for b in bands:
         if not _is_colour(b.colour):
             raise MatrixError(f"band {b.name!r} colour {b.colour!r} is not a #rrggbb colour")
+        reason = illegible_reason(b.colour)
+        if reason is not None:  # the band's name is printed on its colour in every report
+            raise MatrixError(f"band {b.name!r} colour {b.colour!r} is not legible: {reason}")
     return tuple(sorted(bands, key=lambda b: b.order))
 
 

@@ -434,7 +434,7 @@ def test_another_matrix_judges_the_levels() -> None:
             "impact": [{"score": s, "label": f"I{s}"} for s in (1, 2, 3)],
             "bands": [
                 {"name": "Green", "colour": "#00ff00", "order": 1},
-                {"name": "Red", "colour": "#ff0000", "order": 2},
+                {"name": "Red", "colour": "#c62828", "order": 2},
             ],
             "grid": [["Green", "Red", "Red"], ["Green", "Green", "Red"], ["Green", "Green", "Green"]],
         }

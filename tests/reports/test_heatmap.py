@@ -109,8 +109,18 @@ def test_cell_text_is_drawn_in_the_cell():
     box = image.crop((int(left) + 3, int(top) + 3, int(right) - 3, int(bottom) - 3))
     assert len(colours_in(box)) > 1  # the count and the ref are drawn over the band colour
     left, top, right, bottom = heatmap_layout(matrix).cell_box(3, 4)
-    empty = image.crop((int(left), int(top), int(right), int(bottom)))
+    below_band_name = top + 0.3 * (bottom - top)
+    empty = image.crop((int(left), int(below_band_name), int(right), int(bottom)))
     assert len(colours_in(empty)) <= 2  # band colour (and grid line) only
+
+
+def test_every_cell_names_its_band_so_colour_is_never_the_only_sign():
+    matrix = default_matrix()
+    svg = render_heatmap(matrix, HeatmapCells("residual", {(4, 4): ("CP02",)}), title="Bands", fmt="svg")
+    texts = svg_texts(svg)
+    for band in matrix.bands:
+        in_grid = sum(1 for cell in matrix.cells if cell.band.name == band.name)
+        assert texts.count(band.name) >= in_grid, band.name
 
 
 def test_svg_parses_and_names_every_ref_and_axis():

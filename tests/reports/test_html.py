@@ -79,8 +79,8 @@ def test_register_shows_every_risk_with_bands_overdue_and_direction():
 
 def test_band_cells_are_coloured_and_named():
     html = render_register_html(register(community_partnerships()))
-    assert 'class="band" style="background-color: #e0413a; color: #000000">Very High</td>' in html
-    assert 'class="band" style="background-color: #92d050; color: #000000">Low</td>' in html
+    assert 'class="band" style="background-color: #c62828; color: #ffffff">Very High</td>' in html
+    assert 'class="band" style="background-color: #92d050; color: #1b1b1b">Low</td>' in html
 
 
 def test_heat_map_comes_with_a_table_of_the_same_counts():

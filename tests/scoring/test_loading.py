@@ -46,7 +46,7 @@ def four_by_four() -> dict[str, Any]:
             {"name": "Low", "colour": "#92d050", "order": 1},
             {"name": "Medium", "colour": "#ffd966", "order": 2},
             {"name": "High", "colour": "#f4a13b", "order": 3},
-            {"name": "Very High", "colour": "#e0413a", "order": 4},
+            {"name": "Very High", "colour": "#c62828", "order": 4},
         ],
         "grid": [
             ["Low", "High", "Very High", "Very High"],
@@ -162,6 +162,10 @@ def _not_hex_colour(m: dict[str, Any]) -> None:
     m["bands"][0]["colour"] = "#gggggg"
 
 
+def _illegible_colour(m: dict[str, Any]) -> None:
+    m["bands"][3]["colour"] = "#e0413a"  # 4.09:1 in dark ink, 4.21:1 in white
+
+
 def _duplicate_likelihood_label(m: dict[str, Any]) -> None:
     m["likelihood"][1]["label"] = "Remote"
 
@@ -205,6 +209,7 @@ def _cell_not_a_name(m: dict[str, Any]) -> None:
         (_bad_colour, "is not a #rrggbb colour"),
         (_short_colour, "is not a #rrggbb colour"),
         (_not_hex_colour, "is not a #rrggbb colour"),
+        (_illegible_colour, "band 'Very High' colour '#e0413a' is not legible: text on it reaches 4.09:1"),
         (_duplicate_likelihood_label, "likelihood labels must be distinct"),
         (_duplicate_impact_label, "impact labels must be distinct"),
         (_level_gap, "impact levels must be scored 1..4"),
@@ -224,7 +229,7 @@ def _levels(n: int, prefix: str) -> list[Level]:
 
 
 def _bands() -> list[Band]:
-    return [Band("Low", "#00ff00", 1), Band("High", "#ff0000", 2)]
+    return [Band("Low", "#00ff00", 1), Band("High", "#c62828", 2)]
 
 
 def _cells(n: int) -> dict[tuple[int, int], str]:
@@ -296,4 +301,12 @@ def test_a_gap_in_a_toml_grid(tmp_path: Path) -> None:
     path = tmp_path / "gap.toml"
     path.write_text(text, "utf-8")
     with pytest.raises(MatrixError, match="likelihood 1 has 4 cells for 5 impact levels"):
+        load_matrix(path)
+
+
+def test_a_matrix_file_with_an_illegible_band_colour_is_refused_when_loaded(tmp_path: Path) -> None:
+    text = FIVE_BY_FIVE.read_text("utf-8").replace('colour = "#fc8d59"', 'colour = "#ff0000"')
+    path = tmp_path / "red.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(MatrixError, match=r"band 'High' colour '#ff0000' is not legible: .* 4\.5:1"):
         load_matrix(path)

@@ -200,10 +200,15 @@ def _grid(
         x0, y0 = at(ik - 0.5, lk - 0.5)
         squares.append([(x0, y0), (x0 + cell_w, y0), (x0 + cell_w, y0 + cell_h), (x0, y0 + cell_h)])
         colours.append(cell.band.colour)
+        ink = ink_on(cell.band.colour)
+        # The band's name in every cell, so that no cell says its band by colour alone.
+        x, y = at(ik, lk + 0.41)
+        labels.append(
+            Label(x, y, _one_line(cell.band.name, per_line), "center", "center", _REF_FONT_PT, colour=ink)
+        )
         refs = cells.get((lk, ik), ())
         if not refs:
             continue
-        ink = ink_on(cell.band.colour)
         count = str(len(refs))
         x, y = at(ik, lk + 0.17)
         labels.append(

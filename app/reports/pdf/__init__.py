@@ -1,8 +1,9 @@
 """PDF reports (fpdf2): the register of one service and the six-monthly review.
 
 canvas.py draws (pages, running head, headings, paragraphs, tables, band cells) and is
-the only module that talks to fpdf2's drawing; register.py and review.py lay out each
-document from the report rows; fonts.py holds the embedded font.
+the only module that talks to fpdf2's drawing; tagging.py holds the PDF/UA structure
+tree the canvas builds as it draws; register.py and review.py lay out each document
+from the report rows; fonts.py holds the embedded font.
 """
 
 from __future__ import annotations

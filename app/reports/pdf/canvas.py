@@ -3,8 +3,11 @@
 Landscape A4 pages with a running head and "Page n of N", a title block, headings,
 paragraphs, and a table drawer whose header rows repeat on every page; band cells are
 filled with the band colour. Each document's layout (register.py, review.py) only
-calls these, so the canvas is the one seam where drawing can be changed (tagging for
-PDF/UA, say) for every document at once.
+calls these, so the canvas is the one seam where drawing can be changed for every
+document at once: it tags what it draws for PDF/UA-1 (tagging.py holds the structure
+tree): the title block is an H1 and P, headings H2/H3, tables Table > TR > TH/TD, a
+bulleted cell a list, and the furniture (running head, page numbers, rules, fills,
+borders, the header row drawn again on a later page) artifacts.
 
 Tables are laid out here rather than with fpdf2's `table()`: that API measured about
 17 ms a row (10 s for 600 risks). Here words are measured with the font's own advance
@@ -28,9 +31,11 @@ from functools import lru_cache
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
 from fpdf.enums import TextDirection
+from fpdf.prefs import ViewerPreferences
 
 from app.reports.colours import ink_on, rgb
 from app.reports.pdf.fonts import FAMILY, add_fonts, drawable
+from app.reports.pdf.tagging import StructureTree, Tag, TaggedOutput, xmp_metadata
 from app.scoring import Matrix
 
 MARGIN = 10.0
@@ -67,6 +72,10 @@ class Cell:
 
 
 Row = Sequence[str | Cell]
+# Who owns each drawn cell's text: an element (TH, TD), for a bulleted cell each line's
+# (Lbl or None, LBody), or None for a repeated header row (a pagination artifact).
+_Owner = Tag | list[tuple[Tag | None, Tag]] | None
+_ARTIFACT = "/Artifact BMC"
 
 
 class Canvas(FPDF):
@@ -82,6 +91,10 @@ class Canvas(FPDF):
         self.set_subject(drawable(subtitle))
         self.set_creator("riskreg")
         self.set_lang("en-GB")
+        self.viewer_preferences = ViewerPreferences(display_doc_title=True)
+        self.set_xmp_metadata(xmp_metadata(drawable(title), drawable(subtitle)))
+        # fpdf2's own builder holds a flat tree; this one nests (see tagging.py).
+        self.struct_builder = self._tree = StructureTree(self.pages)
         self._running = (drawable(title), drawable(subtitle))
         self.section = ""  # shown in the running header instead of the subtitle when set
         self._sections: list[str] = []  # the section of each page, for its running header
@@ -129,7 +142,7 @@ class Canvas(FPDF):
                 right = section or self._running[1]
                 texts += [(MARGIN, 10.0, self._running[0]), (297 - MARGIN, 10.0, right)]
             # `font.i` is the font's resource number (/F1, /F2) that fpdf2 gives each font.
-            ops = [f"q {_pdf_rgb(_MUTED)} rg BT /F{font.i} 7.50 Tf"]
+            ops = [f"/Artifact <</Type /Pagination>> BDC q {_pdf_rgb(_MUTED)} rg BT /F{font.i} 7.50 Tf"]
             for x, y, text in texts:
                 if x > 150:  # right-aligned
                     x -= self._width(text, False, 7.5)
@@ -140,30 +153,36 @@ class Canvas(FPDF):
                 ops.append(
                     f"{_BORDER_STYLE} {MARGIN * k:.2f} {y_rule:.2f} m {(297 - MARGIN) * k:.2f} {y_rule:.2f} l S"
                 )
-            ops.append("Q")
+            ops.append("Q EMC")
             # fpdf2 internal: _out() appends operators to the current page; fpdf2 has no
             # public call that writes a prepared block of operators.
             self._out("\n".join(ops))
         self.page = last
         self.set_creation_date(generated_at)
-        return bytes(self.output())
+        written = bytes(self.output(output_producer_class=TaggedOutput))
+        self._tree.release()
+        return written
 
     # -- text blocks -----------------------------------------------------------------
     def title_block(self, title: str, lines: list[str]) -> None:
-        """The report title and its meta lines at the top of the first page."""
+        """The report title (the H1) and its meta lines at the top of the first page."""
+        self._tree.open(self.page, "H1")
         for line in self.wrap(drawable(title), PAGE_WIDTH, True, 18):
             self._use(True, 18, _INK)
-            self.text(MARGIN, self.y + 7, line[1])
+            self._tagged_text(MARGIN, self.y + 7, line[1])
             self.set_y(self.y + 8.5)
+        self._tree.close()
         self.set_y(self.y + 1)
         for meta in lines:
             self._use(False, 9.5, _MUTED)
-            self.text(MARGIN, self.y + 4, drawable(meta))
+            self._tree.open(self.page, "P")
+            self._tagged_text(MARGIN, self.y + 4, drawable(meta))
+            self._tree.close()
             self.set_y(self.y + 5)
         self.set_y(self.y + 3)
 
     def heading(self, text: str, level: int = 0) -> None:
-        """A section heading (level 0) or sub-heading (1), kept with what follows it."""
+        """A section heading (level 0, an H2) or sub-heading (1, an H3), kept with what follows it."""
         size = 13.0 if level == 0 else 11.0
         if self.y + 30 > _BOTTOM:
             self.add_page()
@@ -171,26 +190,39 @@ class Canvas(FPDF):
         self.start_section(text, level=level, strict=False)
         self.set_y(self.y + (3 if level == 0 else 2))
         self._use(True, size, _INK)
+        self._tree.open(self.page, f"H{level + 2}")  # the title is the H1
         for _, line in self.wrap(text, PAGE_WIDTH, True, size):
-            self.text(MARGIN, self.y + size * 0.36, line)
+            self._tagged_text(MARGIN, self.y + size * 0.36, line)
             self.set_y(self.y + size * 0.36 + 1.5)
+        self._tree.close()
         if level == 0:
+            self._out(_ARTIFACT)  # fpdf2 internal, as in finish(): the rule is decoration
             self.set_draw_color(*rgb(_INK))
             self.set_line_width(0.4)
             self.line(MARGIN, self.y, 297 - MARGIN, self.y)
             self.set_line_width(0.2)
+            self._out("EMC")
         self.set_y(self.y + 2.5)
 
     def paragraph(self, text: str, size: float = 9.0) -> None:
         """Wrapped body text."""
         line_h = size * 0.3528 * 1.3
+        self._tree.open(self.page, "P")
         for indent, line in self.wrap(drawable(text), PAGE_WIDTH, False, size):
             if self.y + line_h > _BOTTOM:
                 self.add_page()
             self._use(False, size, _INK)
-            self.text(MARGIN + indent, self.y + line_h * 0.78, line)
+            self._tagged_text(MARGIN + indent, self.y + line_h * 0.78, line)
             self.set_y(self.y + line_h)
+        self._tree.close()
         self.set_y(self.y + 1.5)
+
+    def _tagged_text(self, x: float, y: float, line: str) -> None:
+        """One line of text, marked as content of the element open now."""
+        # fpdf2 internal, as in finish(): text() has no way to wrap its operators.
+        self._out(f"/{self._tree.open_role} <</MCID {self._tree.mark(self.page)}>> BDC")
+        self.text(x, y, line)
+        self._out("EMC")
 
     # -- report sections -------------------------------------------------------------
     # -- the table writer ------------------------------------------------------------
@@ -203,8 +235,14 @@ class Canvas(FPDF):
         caption: str | None = None,
         size: float = 7.5,
         header_fills: Sequence[str | None] | None = None,
+        row_headers: bool = False,
     ) -> None:
-        """Rows under a header that repeats on every page; cells wrap, long rows split."""
+        """Rows under a header that repeats on every page; cells wrap, long rows split.
+
+        Tagged as a Table: the caption, then a TR per row of TH (scope Column; the first
+        cell of each row scope Row when `row_headers`) and TD cells. The header row drawn
+        again on a later page is a pagination artifact, read once.
+        """
         line_h = size * 0.3528 * 1.2
         fills = header_fills or [None] * len(columns)
         header = self._lay_out(
@@ -218,27 +256,77 @@ class Canvas(FPDF):
             if self.y + 6 + header_h + 3 * line_h > _BOTTOM:
                 self.add_page()
             self._use(True, 8.5, _INK)
-            self.text(x, self.y + 3.5, drawable(caption))
+            self._tree.open(self.page, "Table")
+            self._tree.open(self.page, "Caption")
+            self._tagged_text(x, self.y + 3.5, drawable(caption))
+            self._tree.close()
             self.set_y(self.y + 5)
         if self.y + header_h + 3 * line_h + 2 * _PAD_Y > _BOTTOM:
             self.add_page()
-        self._draw_row(columns, header, x, 0, header_lines, line_h, size)
+        if not caption:
+            self._tree.open(self.page, "Table")
+        header_owners = self._row_tags(header, "Column")
+        self._draw_row(columns, header, x, 0, header_lines, line_h, size, header_owners)
         for row in rows:
             laid = self._lay_out(columns, [c if isinstance(c, Cell) else Cell(c) for c in row], size)
             total = max(1, *(len(lines) for _, lines in laid))
             done = 0
+            owners: list[_Owner] = []
             while done < total:
                 fit = int((_BOTTOM - self.y - 2 * _PAD_Y) / line_h)
                 need = total - done
                 whole_row_fits_a_page = need * line_h + 2 * _PAD_Y <= _BOTTOM - _TOP - header_h
                 if fit < need and (fit < 2 or (done == 0 and whole_row_fits_a_page)):
                     self.add_page()
-                    self._draw_row(columns, header, x, 0, header_lines, line_h, size)
+                    self._draw_row(columns, header, x, 0, header_lines, line_h, size, [None] * len(columns))
                     continue
+                if not owners:  # tagged where the row starts, once it is known which page that is
+                    owners = self._row_tags(laid, "Row" if row_headers else None)
                 count = min(fit, need)
-                self._draw_row(columns, laid, x, done, count, line_h, size)
+                self._draw_row(columns, laid, x, done, count, line_h, size, owners)
                 done += count
+        self._tree.close()
         self.set_y(self.y + 4)
+
+    def _row_tags(self, laid: list[tuple[Cell, list[tuple[float, str]]]], scope: str | None) -> list[_Owner]:
+        """A TR with its cells; `scope` Column makes every cell a TH, Row the first."""
+        tree, page = self._tree, self.page
+        tree.open(page, "TR")
+        roles = [
+            ("TH", scope) if scope == "Column" or (scope == "Row" and index == 0) else ("TD", None)
+            for index in range(len(laid))
+        ]
+        owners: list[_Owner] = list(tree.cells(page, roles))
+        for index, (cell, lines) in enumerate(laid):
+            if cell.text.startswith("• "):
+                cell_tag = owners[index]
+                assert isinstance(cell_tag, Tag)
+                owners[index] = self._list_tags(lines, cell_tag)
+        tree.close()
+        return owners
+
+    def _list_tags(self, lines: list[tuple[float, str]], cell: Tag) -> list[tuple[Tag | None, Tag]]:
+        """A bulleted cell (the control measures) as a list, L > LI > Lbl, LBody: each line's owners."""
+        tree, page = self._tree, self.page
+        tree.enter(cell)
+        tree.open(page, "L")
+        items: list[tuple[Tag | None, Tag]] = []
+        body = cell
+        for _, line in lines:
+            if line.startswith("• "):
+                if body is not cell:
+                    tree.close()
+                tree.open(page, "LI")
+                label = tree.add(page, "Lbl")
+                body = tree.add(page, "LBody")
+                items.append((label, body))
+            else:
+                items.append((None, body))
+        if body is not cell:
+            tree.close()
+        tree.close()
+        tree.close()
+        return items
 
     def _lay_out(
         self, columns: list[GridColumn], cells: list[Cell], size: float
@@ -262,13 +350,15 @@ class Canvas(FPDF):
         count: int,
         line_h: float,
         size: float,
+        owners: list[_Owner],
     ) -> None:
         """One row (or the slice of its lines that fits) as a single block of PDF operators.
 
         Writing the row directly is what makes 2,000-risk reports fast: `FPDF.text()` and
         `FPDF.rect()` cost ~30 us a call, and a register row has ~40 lines and 13 cells.
         The block is wrapped in q/Q, so fpdf2's idea of the current colours stays true;
-        the fonts are registered on the page by `_fonts_on_page()`.
+        the fonts are registered on the page by `_fonts_on_page()`. Fills and borders are
+        artifacts; each cell's text is marked content of its element in `owners`.
         """
         self._fonts_on_page()
         k = self.k
@@ -277,21 +367,27 @@ class Canvas(FPDF):
         bottom = f" {(self.h - top - height) * k:.2f} "
         tall = f" {height * k:.2f} re"
         lefts = self._column_lefts(columns, x)
-        ops = ["q"]
+        tree, page = self._tree, self.page
+        ops = ["/Artifact BMC q"]
         for (cell, _), (_, x_op, w_op) in zip(laid, lefts, strict=True):
             if cell.fill:
                 ops.append(f"{_pdf_rgb(cell.fill)} rg {x_op}{bottom}{w_op}{tall} f")
         ops.append(_BORDER_STYLE)
         ops.extend(f"{x_op}{bottom}{w_op}{tall}" for _, x_op, w_op in lefts)
-        ops.append("S")
+        ops.append("S Q EMC q")
         first_baseline = self.h - (top + _PAD_Y + size * 0.3528 * 0.93)
         leading = f"{line_h * k:.2f} TL"
-        for col, (cell, lines), (left, _, _) in zip(columns, laid, lefts, strict=True):
+        for col, (cell, lines), (left, _, _), owner in zip(columns, laid, lefts, owners, strict=True):
             shown = lines[start : start + count] if start or count < len(lines) else lines
             if not shown:
                 continue
             font = self._fonts[cell.bold]
             ink = _pdf_rgb(ink_on(cell.fill)) if cell.fill else _INK_RGB
+            items = owner[start : start + count] if isinstance(owner, list) else None
+            if owner is None:
+                ops.append(_ARTIFACT)
+            elif isinstance(owner, Tag):
+                ops.append(f"/{owner.role} <</MCID {tree.mark(page, owner)}>> BDC")
             ops.append(f"{ink} rg BT /F{font.i} {size:.2f} Tf {leading}")
             if col.align == "L":
                 # One absolute move, then T* (next line) or a relative move when the indent changes.
@@ -304,15 +400,28 @@ class Canvas(FPDF):
                         else:
                             ops.append(f"{(line_indent - indent) * k:.2f} {-line_h * k:.2f} Td")
                             indent = line_indent
-                    if line:
+                    if not line:
+                        continue
+                    if items is None:
                         ops.append(self._encoded(line, cell.bold))
+                        continue
+                    label, body = items[i]
+                    if label is not None:  # the bullet, then the item's words
+                        ops.append(f"/Lbl <</MCID {tree.mark(page, label)}>> BDC")
+                        ops.append(self._encoded(line[:2], cell.bold) + " EMC")
+                        line = line[2:]
+                    ops.append(f"/LBody <</MCID {tree.mark(page, body)}>> BDC")
+                    ops.append(self._encoded(line, cell.bold) + " EMC")
             else:
                 for i, (_, line) in enumerate(shown):
                     free = col.width - 2 * _PAD_X - self._width(line, cell.bold, size)
                     tx = left + _PAD_X + (free if col.align == "R" else free / 2)
                     ty = first_baseline - i * line_h
-                    ops.append(f"1 0 0 1 {tx * k:.2f} {ty * k:.2f} Tm {self._encoded(line, cell.bold)}")
-            ops.append("ET")
+                    shown_op = f"1 0 0 1 {tx * k:.2f} {ty * k:.2f} Tm {self._encoded(line, cell.bold)}"
+                    if items is not None:  # a centred list: each line is its item's body
+                        shown_op = f"/LBody <</MCID {tree.mark(page, items[i][1])}>> BDC {shown_op} EMC"
+                    ops.append(shown_op)
+            ops.append("ET" if isinstance(owner, list) else "ET EMC")
         ops.append("Q")
         self._out("\n".join(ops))  # fpdf2 internal, as in finish(): no public call writes operators
         self.set_y(top + height)
@@ -335,9 +444,11 @@ class Canvas(FPDF):
         when text is first written with it, so write an empty string in each."""
         if self._fonts_registered_on == self.page:
             return
+        self._out(_ARTIFACT)  # fpdf2 internal, as in finish(): the empty strings show nothing
         for bold in (True, False):
             self._use(bold, 7.5, _INK)
             self.text(MARGIN, MARGIN, "")
+        self._out("EMC")
         self._fonts_registered_on = self.page
 
     def _encoded(self, line: str, bold: bool) -> str:

@@ -25,7 +25,7 @@ def risk_table(
     shown = columns_for(columns, "pdf")
     grid = [GridColumn(c.heading("pdf"), c.pdf_width, "C" if c.kind == "number" else "L") for c in shown]
     cells: list[Row] = [[_cell(matrix, c, c.value(row)) for c in shown] for row in rows]
-    canvas.grid(grid, cells, caption=caption)
+    canvas.grid(grid, cells, caption=caption, row_headers=shown[0].kind == "ref")
 
 
 def _cell(matrix: Matrix, column: Column[Any], value: Any) -> str | Cell:

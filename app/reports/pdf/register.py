@@ -8,11 +8,13 @@ from app.reports import columns as risk_columns
 from app.reports.heatmap import heatmap_description
 from app.reports.pdf.canvas import MARGIN, Canvas, Cell, GridColumn, Row
 from app.reports.pdf.cells import risk_table
+from app.reports.pdf.tagging import collector_paused
 from app.reports.rows import HeatmapCells, RegisterReport
 from app.reports.words import format_day, format_long_day, format_moment
 from app.scoring import Matrix
 
 
+@collector_paused()
 def render_register_pdf(report: RegisterReport, heatmap_png: bytes | None = None) -> bytes:
     """The residual-risk register of one service as PDF bytes."""
     title = f"Risk register: {report.service_name}"
@@ -61,7 +63,7 @@ def heatmap_section(canvas: Canvas, matrix: Matrix, cells: HeatmapCells, png: by
             text = f"{len(refs)}\n{cell.band.name} {cell.score}" + (f"\n{shown}" if refs else "")
             row.append(Cell(text, fill=cell.band.colour))
         rows.append(row)
-    canvas.grid(columns, rows, x=table_x, caption="Heat map as a table", size=7.5)
+    canvas.grid(columns, rows, x=table_x, caption="Heat map as a table", size=7.5, row_headers=True)
     canvas.set_y(max(canvas.y, picture_bottom + 4))
 
 

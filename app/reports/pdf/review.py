@@ -8,6 +8,7 @@ from app.reports.pdf.canvas import HEAD, Canvas, Cell, GridColumn, Row
 from app.reports.pdf.cells import risk_table
 from app.reports.pdf.fonts import drawable
 from app.reports.pdf.register import heatmap_section, register_table
+from app.reports.pdf.tagging import collector_paused
 from app.reports.rows import ReviewReport
 from app.reports.words import (
     MOVEMENT_HEADINGS,
@@ -19,6 +20,7 @@ from app.reports.words import (
 )
 
 
+@collector_paused()
 def render_review_pdf(report: ReviewReport, heatmap_png: bytes | None = None) -> bytes:
     """The six-monthly review report as PDF bytes."""
     period = f"{format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
@@ -84,6 +86,7 @@ def summary_table(canvas: Canvas, report: ReviewReport) -> None:
         rows,
         caption=f"Open risks by residual band at {format_long_day(report.end)}",
         header_fills=header_fills,
+        row_headers=True,
     )
 
 
