@@ -38,10 +38,10 @@ def test_an_insert_at_or_below_the_head_is_refused(app: FastAPI, engine: Engine)
     assert len(entries(engine)) == len(trail) + 1
 
 
+# SQLite only: REPLACE is SQLite's; PostgreSQL has no statement that deletes on conflict.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("verb", ["REPLACE", "INSERT OR REPLACE"])
 def test_replace_cannot_delete_an_entry(app: FastAPI, engine: Engine, verb: str) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("REPLACE is SQLite's; PostgreSQL has no statement that deletes on conflict")
     seed(app)
     trail = entries(engine)
     victim, head = trail[2].id, trail[-1].id
