@@ -69,7 +69,12 @@ async def list_actions(
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> ActionPage:
     """The actions of the services the token may read, filtered and paginated, soonest due first."""
-    wanted = [c.strip().upper() for c in service] if service else None
+    # A code that cannot be a service code matches nothing (and never reaches the database).
+    wanted = (
+        [c.strip().upper() for c in service if c.strip().isascii() and c.strip().isalnum()]
+        if service
+        else None
+    )
     flt = ActionFilter(
         services=wanted,
         status=status_,

@@ -93,8 +93,14 @@ def test_done_sets_the_completion_date_and_any_other_status_clears_it(
     done_earlier = make_action(client, risk_id, status="done", completed_on=earlier)
     assert done_earlier["completed_on"] == earlier
     _, etag = get_action(client, done_earlier["id"])
+    still_done = client.patch(
+        f"/api/v1/actions/{done_earlier['id']}", json={"owner": "Another post"}, headers={"If-Match": etag}
+    )
+    assert (still_done.json()["status"], still_done.json()["completed_on"]) == ("done", earlier)
     reopened = client.patch(
-        f"/api/v1/actions/{done_earlier['id']}", json={"status": "in_progress"}, headers={"If-Match": etag}
+        f"/api/v1/actions/{done_earlier['id']}",
+        json={"status": "in_progress"},
+        headers={"If-Match": still_done.headers["ETag"]},
     )
     assert reopened.status_code == 200, reopened.text
     assert (reopened.json()["status"], reopened.json()["completed_on"]) == ("in_progress", None)
@@ -280,6 +286,8 @@ def test_the_list_filters_and_pages(client: TestClient, risk_id: int) -> None:
     assert listed() == [ids[3], ids[0], ids[2], ids[1]]  # soonest due first
     assert listed(service="HS") == [ids[3], ids[2]]
     assert listed(service=["hs", "CP"]) == [ids[3], ids[0], ids[2], ids[1]]
+    assert listed(service="H\x00S") == []
+    assert listed(owner="Manager\x00 A") == [ids[0], ids[2]]  # control characters dropped, as when stored
     assert listed(status="in_progress") == [ids[1]]
     assert listed(owner="Manager A") == [ids[0], ids[2]]
     assert listed(due_within=30) == [ids[0]]  # open, due from today to 30 days on
