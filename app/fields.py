@@ -44,6 +44,13 @@ Basis = TypeAliasType(
         Field(description="which assessment scores the risk: residual (after controls) or inherent"),
     ],
 )
+ActionStatus = TypeAliasType(
+    "ActionStatus",
+    Annotated[
+        Literal["planned", "in_progress", "done", "cancelled"],
+        Field(description="where an action stands; done and cancelled actions are never overdue"),
+    ],
+)
 #: The council's risk categories: the example list of HM Treasury's Orange Book.
 Category = TypeAliasType(
     "Category",
@@ -95,6 +102,8 @@ def _not_blank(value: str) -> str:
 # risk, its controls, the review, the audit trail) and every report draws all of it.
 #: A post, a name: an owner, a reviewer.
 ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_strip)]
+#: An action's owner: a post, never blank (every action has someone answering for it).
+Owner = Annotated[str, StringConstraints(max_length=200), AfterValidator(_strip), AfterValidator(_not_blank)]
 #: A risk's title ("nature of risk").
 RequiredText = Annotated[
     str, StringConstraints(max_length=500), AfterValidator(_strip), AfterValidator(_not_blank)
@@ -103,6 +112,10 @@ RequiredText = Annotated[
 Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_strip), AfterValidator(_not_blank)]
 #: A consequence, review notes: a paragraph or a few.
 LongText = Annotated[str, StringConstraints(max_length=4_000), AfterValidator(_strip)]
+#: An action's description, a progress note: a paragraph or a few, never blank.
+RequiredLongText = Annotated[
+    str, StringConstraints(max_length=4_000), AfterValidator(_strip), AfterValidator(_not_blank)
+]
 #: One control measure (legacy plans run a risk's measures into one paragraph).
 Control = Annotated[
     str,

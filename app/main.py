@@ -10,7 +10,20 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import audit, docs, health, imports, matrix, pages, problems, reports, risks, services, tokens
+from app.api import (
+    actions,
+    audit,
+    docs,
+    health,
+    imports,
+    matrix,
+    pages,
+    problems,
+    reports,
+    risks,
+    services,
+    tokens,
+)
 from app.api.deps import TokenCheck
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from app.config import Settings, get_settings, matrix_in_force
@@ -35,6 +48,7 @@ def _warm_up_reports() -> None:
 _TAGS = [
     {"name": "services", "description": "Council services, each with its register."},
     {"name": "risks", "description": "Risks, their reviews and a service's review round."},
+    {"name": "actions", "description": "Actions on risks: owner, due date, status, progress notes."},
     {"name": "reports", "description": "Heat maps, registers and the six-monthly report."},
     {"name": "scoring", "description": "The likelihood x impact matrix in force."},
     {"name": "imports", "description": "Legacy service plans into the register."},
@@ -92,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = TokenCheck(app.state.read_engine)
     app.state.matrix = matrix_in_force(settings)
     problems.install(app)
-    for module in (health, pages, matrix, services, risks, reports, imports, audit, tokens):
+    for module in (health, pages, matrix, services, risks, actions, reports, imports, audit, tokens):
         # every error status an API route can answer is in the OpenAPI document, as problem+json
         app.include_router(module.router, responses=None if module is health else problems.PROBLEM_RESPONSES)
     app.include_router(docs.router)

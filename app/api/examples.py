@@ -133,3 +133,34 @@ IMPORT_CREATE: dict[str, Example] = {
         },
     },
 }
+
+ACTION_CREATE: dict[str, Example] = {
+    "action": {
+        "summary": "An action on a treat risk",
+        "description": "Every action has an owner (a post) and a due date; it starts planned "
+        "unless `status` says otherwise.",
+        "value": {
+            "description": "Recruit two ASB caseworkers on fixed-term contracts",
+            "owner": "Community Safety Manager",
+            "due_on": "2027-03-31",
+            "status": "in_progress",
+        },
+    },
+}
+
+ACTION_UPDATE: dict[str, Example] = {
+    "done": {
+        "summary": "Mark the action done",
+        "description": "Done today unless `completed_on` says otherwise. Send the action's ETag as If-Match.",
+        "value": {"status": "done"},
+    },
+}
+
+ACTION_PROGRESS_CREATE: dict[str, Example] = {
+    "progress": {
+        "summary": "A progress note",
+        "description": "Dated today unless `on` gives the day it reports on (never in the future, "
+        "never before the action was recorded). Notes are appended, never edited.",
+        "value": {"note": "Both posts advertised; interviews in January."},
+    },
+}

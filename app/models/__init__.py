@@ -3,6 +3,8 @@
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
+from app.models.action import Action
+from app.models.action_progress import ActionProgress
 from app.models.audit_event import AuditEvent
 from app.models.control_measure import ControlMeasure
 from app.models.review import Review
@@ -18,6 +20,8 @@ def table_of(model: type[SQLModel]) -> Table:
 
 
 __all__ = [
+    "Action",
+    "ActionProgress",
     "ApiToken",
     "AuditEvent",
     "ControlMeasure",

@@ -149,7 +149,7 @@ def update_risk(
         raise Forbidden(f"a token with role {actor.role.value} may not change service {service.code}")
     if not if_match:
         raise PreconditionRequired("send If-Match with the ETag of the risk you are changing")
-    if not _matches(if_match, etag(risk)):
+    if not matches(if_match, etag(risk)):
         raise PreconditionFailed(f"the risk has changed since that ETag; it is now at version {risk.version}")
     fields = changes.model_fields_set
     if not fields:
@@ -337,7 +337,7 @@ def snapshot(risk: Risk, controls: list[str]) -> dict[str, object]:
     return risk.model_dump(mode="json", exclude={"created_at", "updated_at"}) | {"controls": list(controls)}
 
 
-def _matches(if_match: str, current: str) -> bool:
+def matches(if_match: str, current: str) -> bool:
     """If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag `W/"..."` never matches."""
     candidates = [c.strip() for c in if_match.split(",")]
     return any(c in ("*", current) for c in candidates)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.access.principal import Role
-from tests.api.builders import make_risk, make_service, review
+from tests.api.builders import make_action, make_risk, make_service, review
 from tests.conftest import make_token
 
 A = "CP"  # the editor's own service
@@ -37,10 +37,11 @@ class World:
     tokens: dict[str, str]
     risk_a: int
     risk_b: int
+    action_b: int
 
 
 def seed(app: FastAPI) -> World:
-    """Make services A and B, a reviewed risk in each, and admin, auditor and editor tokens."""
+    """Make services A and B, a reviewed risk in each (B's with an action), and admin, auditor and editor tokens."""
     engine = app.state.engine
     tokens = {
         "admin": make_token(engine, Role.ADMIN, name="admin"),
@@ -54,6 +55,7 @@ def seed(app: FastAPI) -> World:
     risk_a = make_risk(admin, A, "CP01", residual=(2, 3))
     risk_b = make_risk(admin, B, B_REF, residual=(3, 4), title=B_TITLE, owner="B-OWNER")
     review(admin, risk_b["id"], (2, 2), notes="B review notes")
+    action_b = make_action(admin, risk_b["id"], description="B action notes", owner="B-OWNER")
     return World(
         admin=admin,
         auditor=as_token(app, tokens["auditor"]),
@@ -62,4 +64,5 @@ def seed(app: FastAPI) -> World:
         tokens=tokens,
         risk_a=risk_a["id"],
         risk_b=risk_b["id"],
+        action_b=action_b["id"],
     )

@@ -46,6 +46,13 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/services/{code}/reviews"): {
         "reviews": [{"ref": B_REF, "residual": {"likelihood": 1, "impact": 1}}]
     },
+    ("POST", "/api/v1/risks/{risk_id}/actions"): {
+        "description": "Another action",
+        "owner": "Someone",
+        "due_on": "2030-01-31",
+    },
+    ("PATCH", "/api/v1/actions/{action_id}"): {"status": "done"},
+    ("POST", "/api/v1/actions/{action_id}/updates"): {"note": "Progress"},
     ("POST", "/api/v1/imports"): {"text": "Risk register\n", "dry_run": True},
     ("POST", "/api/v1/tokens"): {"name": "new-token", "role": "auditor"},
 }
@@ -57,7 +64,7 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
 #: Reads for admins only: the token list (auditors see tokens made and revoked in the trail).
 ADMIN_READS = {("GET", "/api/v1/tokens")}
 #: Keys whose value identifies an object; none of them may name service B to A's editor.
-ID_KEYS = {"code", "service", "service_code", "services", "entity_id", "risk_id"}
+ID_KEYS = {"code", "service", "service_code", "services", "entity_id", "risk_id", "action_id"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,12 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 def calls(app: FastAPI, world: World | None = None) -> Iterator[Call]:
     """Every method of every API route, path parameters set to service B's objects."""
-    values = {"code": B, "risk_id": str(world.risk_b if world else 1), "name": B_EDITOR}
+    values = {
+        "code": B,
+        "risk_id": str(world.risk_b if world else 1),
+        "action_id": str(world.action_b if world else 1),
+        "name": B_EDITOR,
+    }
     # FastAPI includes routers lazily: their routes are reached through their route contexts.
     for context in iter_route_contexts(app.routes):
         route = context.original_route
@@ -263,7 +275,7 @@ def test_editor_of_a_gets_nothing_of_b_from_any_route(app: FastAPI) -> None:
 def assert_nothing_of_b(response: Response, world: World, where: str) -> None:
     """Neither B's title, ref or owner anywhere in the body, nor B's code or risk id in an id field."""
     body = response.content.decode("utf-8", "replace")
-    for secret in (B_TITLE, B_REF, "B-OWNER", "B review notes", "Quiet Zone"):
+    for secret in (B_TITLE, B_REF, "B-OWNER", "B review notes", "B action notes", "Quiet Zone"):
         assert secret not in body, f"{where}: {secret!r} leaked"
     if "json" not in response.headers.get("content-type", ""):
         return

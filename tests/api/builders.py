@@ -94,3 +94,17 @@ def list_refs(client: TestClient, **params: Any) -> list[str]:
 def field_names(problem: Response) -> list[str]:
     """The `field` of every offending field of a problem response."""
     return [e["field"] for e in problem.json().get("errors", [])]
+
+
+def make_action(
+    client: TestClient, risk_id: int, due_on: date | None = None, **fields: Any
+) -> dict[str, Any]:
+    """Record an action on a risk and return it."""
+    body: dict[str, Any] = {
+        "description": "Recruit two caseworkers",
+        "owner": "Community Safety Manager",
+        "due_on": (due_on or date(2030, 3, 31)).isoformat(),
+    } | fields
+    response = client.post(f"/api/v1/risks/{risk_id}/actions", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()

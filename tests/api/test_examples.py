@@ -54,6 +54,14 @@ def test_every_example_is_accepted_in_the_order_it_tells(app: FastAPI, client: T
     for body in _shown(app, "review_service"):
         recorded = accepted("POST", f"/api/v1/services/{code}/reviews", body)
         assert [r["ref"] for r in recorded["reviews"]] == [r["ref"] for r in body["reviews"]]
+    # An action on the first risk (which stays open), a progress note, then it is done.
+    for body in _shown(app, "create_action"):
+        action_id = accepted("POST", f"/api/v1/risks/{first}/actions", body)["id"]
+    for body in _shown(app, "add_action_update"):
+        accepted("POST", f"/api/v1/actions/{action_id}/updates", body)
+    for body in _shown(app, "update_action"):
+        etag = client.get(f"/api/v1/actions/{action_id}").headers["ETag"]
+        accepted("PATCH", f"/api/v1/actions/{action_id}", body, **{"If-Match": etag})
     # Each change goes to a risk of its own: the closing one last, as the story tells it.
     for risk_id, body in zip(risk_ids.values(), _shown(app, "update_risk"), strict=True):
         etag = client.get(f"/api/v1/risks/{risk_id}").headers["ETag"]

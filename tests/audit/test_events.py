@@ -27,9 +27,9 @@ def test_the_whole_trail_newest_first_and_paginated(app: FastAPI) -> None:
     everything = events(world, page_size=200)
     ids = [e["id"] for e in everything["items"]]
     assert ids == sorted(ids, reverse=True)
-    assert everything["total"] == len(ids) == 9
+    assert everything["total"] == len(ids) == 10
     first, second = events(world, page_size=4), events(world, page_size=4, page=3)
-    assert (first["total"], first["pages"], first["page"], first["page_size"]) == (9, 3, 1, 4)
+    assert (first["total"], first["pages"], first["page"], first["page_size"]) == (10, 3, 1, 4)
     assert [e["id"] for e in first["items"]] == ids[:4]
     assert [e["id"] for e in second["items"]] == ids[8:]
     assert events(world, page=9)["items"] == []
@@ -48,7 +48,7 @@ def test_filters_by_entity_actor_service_and_action(app: FastAPI) -> None:
     assert {e["action"] for e in by_system} == {"token.create"}
     in_b = events(world, service=B.lower())["items"]
     assert {e["service_code"] for e in in_b} == {B}
-    assert {e["action"] for e in in_b} == {"service.create", "risk.create", "risk.review"}
+    assert {e["action"] for e in in_b} == {"service.create", "risk.create", "risk.review", "action.create"}
     assert events(world, action="risk.review", service=B)["total"] == 1
     assert events(world, entity_type="token")["total"] == 4
     assert events(world, actor="nobody")["total"] == 0
@@ -104,7 +104,7 @@ def test_the_accepted_years_start_at_the_setting(settings: Settings) -> None:
     older = create_app(settings.model_copy(update={"earliest_date": date(1990, 1, 1)}))
     try:
         world = seed(older)
-        assert events(world, **{"from": "1995-06-30"})["total"] == 9
+        assert events(world, **{"from": "1995-06-30"})["total"] == 10
         assert world.auditor.get("/api/v1/audit/events", params={"from": "1989-12-31"}).status_code == 422
     finally:
         older.state.engine.dispose()

@@ -1,0 +1,1 @@
+"""Actions: the steps a service takes to bring a treat risk towards its target."""
