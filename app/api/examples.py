@@ -104,7 +104,7 @@ RISK_UPDATE: dict[str, Example] = {
     "close": {
         "summary": "Close the risk",
         "description": "Closed today unless `status_on` says otherwise (`closed_on`, the first "
-        "API's name, is still accepted). `{\"status\": \"open\"}` reopens it, dated the same "
+        'API\'s name, is still accepted). `{"status": "open"}` reopens it, dated the same '
         "way; reopening never erases the closure.",
         "value": {"status": "closed"},
     },
