@@ -89,7 +89,7 @@ def add_risk(
     assert service.id is not None
     reviewed_on = new.reviewed_on or calendar.today
     opened_on = new.opened_on or new.reviewed_on or calendar.today
-    if opened_on > calendar.today:
+    if new.opened_on is not None and opened_on > calendar.today:  # a default is checked as reviewed_on
         raise InvalidInput(
             f"opened_on {opened_on} is in the future",
             errors=[FieldProblem(("body", "opened_on"), f"{opened_on} is in the future", "future_date")],
