@@ -177,3 +177,16 @@ def test_closed_on_stays_the_alias_of_a_closings_status_on(cp: TestClient) -> No
     _, etag = get_risk(cp, risk["id"])
     response = patch_risk(cp, risk["id"], etag, status_on=ago(1).isoformat())
     assert field_names(response) == ["body.status_on"]
+
+
+def test_reopening_today_leaves_the_first_apis_closure_in_the_past(cp: TestClient) -> None:
+    """Written in the first API's words (closed_on; a reopening without a date) so that it
+    runs against a version without status events, where reopening erased the closure."""
+    risk = make_risk(cp, reviewed_on=ago(100))
+    _, etag = get_risk(cp, risk["id"])
+    assert patch_risk(cp, risk["id"], etag, status="closed", closed_on=ago(60).isoformat()).status_code == 200
+    _, etag = get_risk(cp, risk["id"])
+    assert patch_risk(cp, risk["id"], etag, status="open").json()["closed_on"] is None
+    then = listed(cp, as_of=ago(45).isoformat(), status="closed")
+    assert then["CP01"]["closed_on"] == ago(60).isoformat()
+    assert "CP01" not in register_csv(cp, ago(45))
