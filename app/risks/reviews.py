@@ -5,7 +5,7 @@ Recording reviews is the write path officers use most, so it reads the risks as 
 rows, locked in id order (the lock order of every write path: service, risks by id, audit
 head), and writes every review of a request with a fixed number of Core statements.
 
-Just over 400 lines: the rules of a review and the two paths that record them (one risk,
+Over 400 lines: the rules of a review (dates included) and the two paths that record them (one risk,
 a service's round) are one idea, and share the statements built once at the top.
 """
 
