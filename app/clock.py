@@ -11,10 +11,15 @@ COUNCIL_ZONE = ZoneInfo("Europe/London")
 
 @dataclass(frozen=True, slots=True)
 class Calendar:
-    """Today's date and the review interval in force: what the rules about dates need."""
+    """Today's date, the review interval and the late-entry limit in force: what the rules about dates need."""
 
     today: date
     interval_months: int
+    late_after_days: int = 31
+
+    def is_late(self, effective_on: date) -> bool:
+        """A fact recorded today about `effective_on` is a late entry."""
+        return (self.today - effective_on).days > self.late_after_days
 
 
 def today() -> date:

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     earliest_date: date = Field(
         default=date(2000, 1, 1), description="the earliest day a review, period or query may name"
     )
+    late_after_days: int = Field(
+        default=31,
+        ge=0,
+        description="a review or status change recorded more days than this after its date is late",
+    )
     review_interval_months: int = Field(default=6, ge=1, le=36)
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="larger bodies get 413")
     max_import_bytes: int = Field(default=5_000_000, ge=1024)

@@ -74,7 +74,12 @@ async def get_matrix(request: Request) -> Matrix:
 
 async def get_calendar(request: Request) -> Calendar:
     """Today in the UK and the review interval in force."""
-    return Calendar(today=today(), interval_months=request.app.state.settings.review_interval_months)
+    settings = request.app.state.settings
+    return Calendar(
+        today=today(),
+        interval_months=settings.review_interval_months,
+        late_after_days=settings.late_after_days,
+    )
 
 
 async def write_slot(request: Request) -> AsyncIterator[None]:

@@ -42,7 +42,8 @@ RISK_CREATE: dict[str, Example] = {
     },
     "unassessed": {
         "summary": "A risk not assessed yet",
-        "description": "Without `residual` the risk is open and unreviewed until its first review.",
+        "description": "Without `residual` the risk is open and unreviewed until its first review; "
+        "`opened_on` (default today) dates its opening, and no review may be dated before it.",
         "value": {
             "ref": "CP02",
             "aliases": ["ST05"],
@@ -51,6 +52,7 @@ RISK_CREATE: dict[str, Example] = {
             "owner": "Head of Community Partnerships",
             "response": "tolerate",
             "controls": ["Web access to the ASB casework system", "ICT logs of failure"],
+            "opened_on": "2026-04-01",
         },
     },
 }
@@ -101,7 +103,9 @@ RISK_UPDATE: dict[str, Example] = {
     },
     "close": {
         "summary": "Close the risk",
-        "description": "Closed today unless `closed_on` says otherwise.",
+        "description": "Closed today unless `status_on` says otherwise (`closed_on`, the first "
+        'API\'s name, is still accepted). `{"status": "open"}` reopens it, dated the same '
+        "way; reopening never erases the closure.",
         "value": {"status": "closed"},
     },
 }

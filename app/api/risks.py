@@ -22,6 +22,7 @@ from app.risks.schemas import (
     RiskUpdate,
     ServiceReviewCreate,
     ServiceReviewPublic,
+    StatusEventPublic,
 )
 from app.scoring import MatrixError
 
@@ -131,10 +132,16 @@ async def update_risk(
     response: Response,
     if_match: Annotated[str | None, Header(description="the ETag from GET")] = None,
 ) -> RiskPublic:
-    """Change descriptive fields or close the risk (`{"status": "closed"}`); needs If-Match."""
+    """Change descriptive fields, or close or reopen the risk on `status_on`; needs If-Match."""
     updated = await db.run(risks.update_public, actor, calendar, risk_id, if_match, body)
     response.headers["ETag"] = risks.etag(updated)
     return updated
+
+
+@router.get("/risks/{risk_id}/status", response_model=list[StatusEventPublic])
+async def list_status_events(risk_id: RiskId, db: DatabaseDep, actor: ReaderDep) -> list[StatusEventPublic]:
+    """The risk's openings, closings and reopenings, newest first, each with `late`."""
+    return await db.run(risks.status_public, actor, risk_id)
 
 
 @router.post("/risks/{risk_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic)

@@ -221,4 +221,4 @@ def _create(
         "notes": notes if found else "",
     }
     new = RiskCreate.model_construct(**given)
-    add_risk(session, actor, matrix, calendar, service, new)
+    add_risk(session, actor, matrix, calendar, service, new, source=source)

@@ -10,6 +10,7 @@ from app.models.control_measure import ControlMeasure
 from app.models.review import Review
 from app.models.risk import Risk
 from app.models.service import Service
+from app.models.status_event import RiskStatusEvent
 from app.models.token import ApiToken
 
 
@@ -27,6 +28,7 @@ __all__ = [
     "ControlMeasure",
     "Review",
     "Risk",
+    "RiskStatusEvent",
     "Service",
     "table_of",
 ]

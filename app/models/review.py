@@ -54,3 +54,5 @@ class Review(Assessed, table=True):
 
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     created_by: str = Field(max_length=200)
+    # recorded more than RISKREG_LATE_AFTER_DAYS after reviewed_on (never for an imported plan)
+    late: bool = False

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, RowMapping, Select, and_, false, func, or_
 from sqlmodel import Session
 
-from app.models import ControlMeasure, Review, Risk, Service, table_of
+from app.models import ControlMeasure, Review, Risk, RiskStatusEvent, Service, table_of
 from app.models.assessment import ASSESSMENT_COLUMNS, assessment_of
 from app.scoring import Assessment
 
@@ -107,7 +107,9 @@ def is_overdue(status: str, next_review_due: date | None, day: date) -> bool:
     return status == "open" and (next_review_due is None or next_review_due < day)
 
 
-_RISK, _SERVICE, _CONTROL, _REVIEW = (table_of(m) for m in (Risk, Service, ControlMeasure, Review))
+_RISK, _SERVICE, _CONTROL, _REVIEW, _EVENT = (
+    table_of(m) for m in (Risk, Service, ControlMeasure, Review, RiskStatusEvent)
+)
 R, S = _RISK.c, _SERVICE.c
 #: What a row shows of the risk itself, now and as of any day.
 _DESCRIPTIVE = (
@@ -203,7 +205,9 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
             .order_by(*_order(flt, _plan_cols(flt, R)), _CONTROL.c.position)
         )
     rv = _REVIEW.alias("review_then")
+    closing = _EVENT.alias("closing_then")
     review_columns = [
+        closing.c.effective_on.label("closed_then"),
         rv.c.id.label("review_id"),
         rv.c.response.label("review_response"),
         rv.c.controls.label("review_controls"),
@@ -213,7 +217,11 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
     ]
     return (
         sa.select(*_RISK_COLUMNS, *review_columns, *extra)
-        .select_from(rows_of.outerjoin(rv, _in_force(rv.c, flt.as_of)))
+        .select_from(
+            rows_of.outerjoin(rv, _in_force(rv.c, flt.as_of)).outerjoin(
+                closing, and_(closing.c.risk_id == R.id, *_closed_conditions(closing.c, flt.as_of))
+            )
+        )
         .where(R.id.in_(ids))
         .order_by(*_order(flt, _plan_cols(flt, rv.c, as_of=True)))
     )
@@ -233,8 +241,10 @@ def _row(m: RowMapping, *, controls: list[str] | None = None, as_of: date | None
     """A row from its named columns; as of a day, what the review in force then says."""
     status, closed_on, response = m["status"], m["closed_on"], m["response"]
     if as_of is not None:
-        closed_then = closed_on is not None and closed_on <= as_of
-        status, closed_on = ("closed", closed_on) if closed_then else ("open", None)
+        # the closing in force at the end of the day, from the status events: a spell closed
+        # then stays closed in this view even if the risk was reopened later
+        closed_on = m["closed_then"]
+        status = "open" if closed_on is None else "closed"
         reviewed = m["review_id"] is not None
         response = m["review_response"] if reviewed else response
         controls = list(m["review_controls"]) if reviewed else []
@@ -364,6 +374,15 @@ def _in_force_conditions(rv: Any, day: date) -> list[ColumnElement[bool]]:
     return [rv.reviewed_on <= day, or_(rv.superseded_on.is_(None), rv.superseded_on > day)]
 
 
+def _closed_conditions(event: Any, day: date) -> list[ColumnElement[bool]]:
+    """The status event is a closing in force at the end of `day`."""
+    return [
+        event.status == "closed",
+        event.effective_on <= day,
+        or_(event.superseded_on.is_(None), event.superseded_on > day),
+    ]
+
+
 def _in_force(rv: Any, day: date) -> ColumnElement[bool]:
     """Join condition: `rv` is the review of the risk in force at the end of `day`."""
     return and_(rv.risk_id == R.id, *_in_force_conditions(rv, day))
@@ -392,13 +411,14 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
             conditions.append(R.status == flt.status)
     else:
         due_day = day = flt.as_of
-        closed_by_then = and_(R.closed_on.is_not(None), R.closed_on <= day)
-        open_then = not_on_risk(closed_by_then)
+        closed_then = sa.select(_EVENT.c.risk_id).where(*_closed_conditions(_EVENT.c, day)).correlate(None)
+        key = src.risk_id if review_driven else R.id
+        open_then = key.not_in(closed_then)
         conditions.append(not_on_risk(R.opened_on > day))
         if flt.status == "open":
             conditions.append(open_then)
         elif flt.status == "closed":
-            conditions.append(on_risk(closed_by_then))
+            conditions.append(key.in_(closed_then))
     if flt.services is not None:
         codes = sa.select(S.id).where(S.code.in_(list(flt.services))).correlate(None)
         conditions.append(on_risk(R.service_id.in_(codes)) if flt.services else false())

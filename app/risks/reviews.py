@@ -5,7 +5,7 @@ Recording reviews is the write path officers use most, so it reads the risks as 
 rows, locked in id order (the lock order of every write path: service, risks by id, audit
 head), and writes every review of a request with a fixed number of Core statements.
 
-Just over 400 lines: the rules of a review and the two paths that record them (one risk,
+Over 400 lines: the rules of a review (dates included) and the two paths that record them (one risk,
 a service's round) are one idea, and share the statements built once at the top.
 """
 
@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.access.principal import Action, Principal
 from app.audit.trail import record_change
 from app.clock import Calendar, add_months
+from app.config import get_settings
 from app.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from app.fields import AssessmentIn
 from app.models import Review, Risk, Service, table_of
@@ -31,6 +32,7 @@ from app.models.assessment import ASSESSMENT_COLUMNS, Basis, assessment_columns,
 from app.models.base import utcnow
 from app.risks.controls import controls_of, replace_controls
 from app.risks.schemas import ReviewCreate, ReviewPublic, ServiceReviewCreate, ServiceReviewPublic
+from app.risks.status import closed_spells
 from app.scoring import Assessment, Matrix, OutOfMatrixError
 from app.services.service import writable_service
 
@@ -65,8 +67,15 @@ def validate_review(
     residual = assess(matrix, body.residual, (*loc, "residual"), problems)
     inherent = assess(matrix, body.inherent, (*loc, "inherent"), problems)
     target = assess(matrix, body.target, (*loc, "target"), problems)
+    earliest = get_settings().earliest_date  # read at request time: the deployment's setting
     if reviewed_on > today:
         problems.append(FieldProblem((*loc, "reviewed_on"), f"{reviewed_on} is in the future", "future_date"))
+    elif reviewed_on < earliest:
+        problems.append(
+            FieldProblem(
+                (*loc, "reviewed_on"), f"{reviewed_on} is before the earliest date {earliest}", "too_early"
+            )
+        )
     if body.next_review_due is not None and body.next_review_due < reviewed_on:
         problems.append(
             FieldProblem((*loc, "next_review_due"), "must not be before the review", "date_order")
@@ -148,6 +157,7 @@ class ReviewEntry:
     reviewed_on: date
     reviewer: str
     loc: tuple[str | int, ...] = ("body",)
+    late: bool = False
 
 
 def append_review(
@@ -161,9 +171,10 @@ def append_review(
     reviewer: str,
     interval_months: int,
     loc: tuple[str | int, ...] = ("body",),
+    late: bool = False,
 ) -> dict[str, Any]:
     """Record one validated review and make it the risk's current assessment (see `append_reviews`)."""
-    entry = ReviewEntry(risk, body, assessments, reviewed_on, reviewer, loc)
+    entry = ReviewEntry(risk, body, assessments, reviewed_on, reviewer, loc, late)
     return append_reviews(session, actor, [entry], interval_months=interval_months)[0]
 
 
@@ -177,7 +188,7 @@ def append_reviews(
     review round): read each risk's latest review and, where the entry keeps them, its
     current control measures; close the latest reviews, insert the new ones, update the
     risks. Refuses a closed risk (Conflict) and, naming each such entry, a review dated
-    before its risk's latest (InvalidInput). ORM `Risk` instances given are brought up
+    before its risk opened, inside a closed spell or before its latest review (InvalidInput). ORM `Risk` instances given are brought up
     to date as loaded, not as changes. Flushes pending ORM changes first; never commits.
     """
     if not entries:
@@ -192,7 +203,7 @@ def append_reviews(
     if len(set(ids)) != len(ids):
         raise ValueError("append_reviews takes at most one review per risk")
     latest = _latest_reviews(db, ids)
-    _refuse_backdated(entries, latest)
+    _refuse_out_of_time(entries, latest, closed_spells(db, ids))
     kept = [entry.risk.id for entry in entries if entry.body.controls is None]
     current = controls_of(db, kept)
 
@@ -225,6 +236,7 @@ def append_reviews(
                 "next_review_due": body.next_review_due or add_months(entry.reviewed_on, interval_months),
                 "created_at": now,
                 "created_by": actor.name,
+                "late": entry.late,
             }
         )
 
@@ -268,7 +280,9 @@ def review_risk(
         raise Forbidden(f"a token with role {actor.role.value} may not review risks of {risk.service_code}")
     reviewed_on = body.reviewed_on or calendar.today
     assessments = validate_review(matrix, body, ("body",), calendar.today, reviewed_on)
-    entry = ReviewEntry(risk, body, assessments, reviewed_on, body.reviewer or actor.name)
+    entry = ReviewEntry(
+        risk, body, assessments, reviewed_on, body.reviewer or actor.name, late=calendar.is_late(reviewed_on)
+    )
     (review,) = append_reviews(session, actor, [entry], interval_months=calendar.interval_months)
     record_change(
         session, actor, "risk.review", "risk", str(risk.id), risk.service_code, None, snapshot(review)
@@ -312,7 +326,8 @@ def review_service(
             problems.extend(exc.errors)
             continue
         reviewer = item.reviewer or body.reviewer or actor.name
-        entries.append(ReviewEntry(found[item.ref], item, assessments, reviewed_on, reviewer, loc))
+        late = calendar.is_late(reviewed_on)
+        entries.append(ReviewEntry(found[item.ref], item, assessments, reviewed_on, reviewer, loc, late))
     if problems:
         raise InvalidInput(
             f"the service review was not recorded: {len(problems)} entr{'y is' if len(problems) == 1 else 'ies are'} invalid",
@@ -341,23 +356,48 @@ def _latest_reviews(db: Connection, risk_ids: Sequence[int]) -> dict[int, Any]:
     return {row.risk_id: row for row in db.execute(_LATEST_REVIEWS, {"risk_ids": list(risk_ids)})}
 
 
-def _refuse_backdated(entries: Sequence[ReviewEntry], latest: dict[int, Any]) -> None:
-    backdated = [
-        (entry, latest[entry.risk.id].reviewed_on)
-        for entry in entries
-        if entry.risk.id in latest and entry.reviewed_on < latest[entry.risk.id].reviewed_on
-    ]
-    if not backdated:
+def _refuse_out_of_time(
+    entries: Sequence[ReviewEntry], latest: dict[int, Any], spells: dict[int, list[tuple[date, date | None]]]
+) -> None:
+    """Refuse, naming each entry's reviewed_on and the rule, reviews dated before their risk
+    opened, inside one of its closed spells, or before its latest review."""
+    problems: list[FieldProblem] = []
+    for entry in entries:
+        day, risk = entry.reviewed_on, entry.risk
+        loc = (*entry.loc, "reviewed_on")
+        inside = [(c, r) for c, r in spells.get(risk.id, []) if c <= day and (r is None or day < r)]
+        if day < risk.opened_on:
+            problems.append(
+                FieldProblem(
+                    loc,
+                    f"risk {risk.ref} opened on {risk.opened_on}; must not be before it",
+                    "before_opening",
+                )
+            )
+        elif inside:
+            closed_on, reopened_on = inside[0]
+            problems.append(
+                FieldProblem(
+                    loc,
+                    f"risk {risk.ref} was closed from {closed_on} to {reopened_on}; a review cannot be dated inside a closed spell",
+                    "closed_spell",
+                )
+            )
+        elif risk.id in latest and day < latest[risk.id].reviewed_on:
+            problems.append(
+                FieldProblem(
+                    loc,
+                    f"must not be before {latest[risk.id].reviewed_on}, the risk's latest review",
+                    "date_order",
+                )
+            )
+    if not problems:
         return
-    first, day = backdated[0]
     raise InvalidInput(
-        f"risk {first.risk.ref} was last reviewed on {day}; a review cannot be dated before it"
-        if len(backdated) == 1
-        else f"{len(backdated)} reviews are dated before their risk's latest review",
-        errors=[
-            FieldProblem((*entry.loc, "reviewed_on"), f"must not be before {day}", "date_order")
-            for entry, day in backdated
-        ],
+        problems[0].msg
+        if len(problems) == 1
+        else f"{len(problems)} reviews are dated outside their risk's time",
+        errors=problems,
     )
 
 
@@ -410,6 +450,8 @@ def to_public(review: Mapping[str, Any], ref: str, service_code: str) -> ReviewP
         next_review_due=review["next_review_due"],
         created_at=review["created_at"],
         created_by=review["created_by"],
+        recorded_at=review["created_at"],
+        late=review["late"],
     )
 
 

@@ -42,6 +42,9 @@ class RiskCreate(StrictModel):
     inherent: AssessmentIn | None = None
     target: AssessmentIn | None = None
     reviewed_on: Day | None = Field(default=None, description="date of the first review (default today)")
+    opened_on: Day | None = Field(
+        default=None, description="default: the first review's reviewed_on, else today; never after it"
+    )
     reviewer: ShortText | None = Field(default=None, description="default: the token's name")
     notes: LongText = ""
 
@@ -58,7 +61,10 @@ class RiskUpdate(StrictModel):
     response: Response | None = None
     controls: Controls | None = None
     status: Status | None = None
-    closed_on: Day | None = Field(default=None, description="with status closed; default today")
+    status_on: Day | None = Field(
+        default=None, description="the day the status change takes effect (default today); with status"
+    )
+    closed_on: Day | None = Field(default=None, description="status_on of a closing (the first API's name)")
 
 
 class RiskPublic(BaseModel):
@@ -152,6 +158,20 @@ class ReviewPublic(BaseModel):
     next_review_due: date
     created_at: datetime
     created_by: str
+    recorded_at: datetime
+    late: bool = Field(description="recorded more than RISKREG_LATE_AFTER_DAYS after reviewed_on")
+
+
+class StatusEventPublic(BaseModel):
+    """One opening, closing or reopening of a risk."""
+
+    id: int
+    risk_id: int
+    status: Status
+    status_on: date
+    recorded_at: datetime
+    recorded_by: str
+    late: bool = Field(description="recorded more than RISKREG_LATE_AFTER_DAYS after status_on")
 
 
 class ServiceReviewPublic(BaseModel):

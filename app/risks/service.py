@@ -30,6 +30,7 @@ from app.errors import (
 from app.models import AuditEvent, Risk, Service
 from app.models.base import utcnow
 from app.risks import listing, repository, reviews
+from app.risks import status as status_module
 from app.risks.controls import controls_of, replace_controls
 from app.risks.listing import RiskFilter, RiskRow
 from app.risks.schemas import (
@@ -39,6 +40,7 @@ from app.risks.schemas import (
     RiskPage,
     RiskPublic,
     RiskUpdate,
+    StatusEventPublic,
 )
 from app.scoring import Matrix
 from app.services.service import writable_service
@@ -70,12 +72,28 @@ def create_risk(
 
 
 def add_risk(
-    session: Session, actor: Principal, matrix: Matrix, calendar: Calendar, service: Service, new: RiskCreate
+    session: Session,
+    actor: Principal,
+    matrix: Matrix,
+    calendar: Calendar,
+    service: Service,
+    new: RiskCreate,
+    *,
+    source: str | None = None,
 ) -> tuple[Risk, dict[str, object]]:
     """Add a risk to `service`, which the caller has checked the actor may change; returns it and
-    its content for the audit trail, recording no entry (the caller's change holds it)."""
+    its content for the audit trail, recording no entry (the caller's change holds it).
+
+    `source` names the plan a risk is imported from: its history is brought in, never late.
+    """
     assert service.id is not None
     reviewed_on = new.reviewed_on or calendar.today
+    opened_on = new.opened_on or new.reviewed_on or calendar.today
+    if new.opened_on is not None and opened_on > calendar.today:  # a default is checked as reviewed_on
+        raise InvalidInput(
+            f"opened_on {opened_on} is in the future",
+            errors=[FieldProblem(("body", "opened_on"), f"{opened_on} is in the future", "future_date")],
+        )
     review_body = None
     assessments = None
     if new.residual is not None:
@@ -89,6 +107,13 @@ def add_risk(
             notes=new.notes,
         )
         assessments = reviews.validate_review(matrix, review_body, ("body",), calendar.today, reviewed_on)
+        if reviewed_on < opened_on:
+            raise InvalidInput(
+                f"reviewed_on {reviewed_on} is before the risk opened on {opened_on}",
+                errors=[
+                    FieldProblem(("body", "reviewed_on"), f"must not be before {opened_on}", "before_opening")
+                ],
+            )
     elif new.inherent is not None or new.target is not None:
         raise InvalidInput(
             "an inherent or target assessment needs a residual one",
@@ -109,13 +134,14 @@ def add_risk(
         owner=new.owner,
         category=new.category,
         response=new.response,
-        opened_on=reviewed_on,
+        opened_on=opened_on,
         created_by=actor.name,
         updated_by=actor.name,
     )
     _flush_unique(session, risk, service.code)
     assert risk.id is not None
     replace_controls(session, {risk.id: new.controls})
+    status_module.record_opening(session, actor, calendar, risk, imported=source is not None)
     review = None
     if review_body is not None and assessments is not None:
         review = reviews.append_review(
@@ -127,6 +153,7 @@ def add_risk(
             reviewed_on=reviewed_on,
             reviewer=new.reviewer or actor.name,
             interval_months=calendar.interval_months,
+            late=source is None and calendar.is_late(reviewed_on),
         )
         risk.version = 1  # a new risk starts at version 1, its first review included
         session.add(risk)
@@ -171,39 +198,7 @@ def update_risk(
         risk.category = changes.category
     if "aliases" in fields:
         risk.aliases = _unique(changes.aliases or [], exclude=risk.ref)
-    action = "risk.update"
-    if (
-        "closed_on" in fields
-        and changes.status != "closed"
-        and not (risk.status == "closed" and "status" not in fields)
-    ):
-        raise InvalidInput(
-            "closed_on goes with status closed",
-            errors=[FieldProblem(("body", "closed_on"), "needs status closed")],
-        )
-    if changes.status == "closed" or (risk.status == "closed" and "closed_on" in fields):
-        closed_on = (
-            changes.closed_on or (risk.closed_on if risk.status == "closed" else None) or calendar.today
-        )
-        if closed_on > calendar.today or closed_on < risk.opened_on:
-            raise InvalidInput(
-                f"closed_on must lie between {risk.opened_on} and today",
-                errors=[
-                    FieldProblem(
-                        ("body", "closed_on"), f"must lie between {risk.opened_on} and {calendar.today}"
-                    )
-                ],
-            )
-        if risk.last_reviewed_on is not None and closed_on < risk.last_reviewed_on:
-            raise InvalidInput(
-                f"the risk was reviewed on {risk.last_reviewed_on}, after that closing date",
-                errors=[FieldProblem(("body", "closed_on"), f"must not be before {risk.last_reviewed_on}")],
-            )
-        action = "risk.close" if risk.status == "open" else action
-        risk.status, risk.closed_on = "closed", closed_on
-    elif changes.status == "open" and risk.status == "closed":
-        action = "risk.reopen"
-        risk.status, risk.closed_on = "open", None
+    action = _change_status(session, actor, calendar, risk, changes) or "risk.update"
     if "controls" in fields and changes.controls is not None:
         replace_controls(session, {risk.id: changes.controls})
     risk.version += 1
@@ -223,6 +218,46 @@ def update_risk(
         {k: after[k] for k in sorted(changed | {"version"})},
     )
     return risk
+
+
+def _change_status(
+    session: Session, actor: Principal, calendar: Calendar, risk: Risk, changes: RiskUpdate
+) -> str | None:
+    """Apply the PATCH's status change as a dated event; the audit action it is, or None.
+
+    `closed_on` is the first API's name for the `status_on` of a closing.
+    """
+    fields = changes.model_fields_set
+    field = "closed_on" if "closed_on" in fields else "status_on"
+    day = changes.status_on or changes.closed_on
+    status = changes.status or ("closed" if "closed_on" in fields else None)
+    if "closed_on" in fields and (status != "closed" or ("status" not in fields and risk.status == "open")):
+        raise InvalidInput(
+            "closed_on goes with status closed",
+            errors=[FieldProblem(("body", "closed_on"), "needs status closed", "needs_status")],
+        )
+    if "status_on" in fields and "closed_on" in fields:
+        raise InvalidInput(
+            "give status_on or closed_on, not both",
+            errors=[FieldProblem(("body", "closed_on"), "an alias of status_on", "duplicate")],
+        )
+    if status is None:
+        if "status_on" in fields:
+            raise InvalidInput(
+                "status_on goes with status",
+                errors=[FieldProblem(("body", "status_on"), "needs status", "needs_status")],
+            )
+        return None
+    if status == risk.status:
+        if day is not None:
+            since = f" since {risk.closed_on}" if risk.closed_on else ""
+            raise InvalidInput(
+                f"the risk is already {status}{since}",
+                errors=[FieldProblem(("body", field), f"the risk is already {status}", "no_change")],
+            )
+        return None
+    status_module.change_status(session, actor, calendar, risk, status, day or calendar.today, field)
+    return "risk.close" if status == "closed" else "risk.reopen"
 
 
 def to_public(row: RiskRow, today: date) -> RiskPublic:
@@ -330,6 +365,13 @@ def reviews_public(
     assert risk.id is not None
     found, total = reviews.history(session, risk.id, offset=offset, limit=limit)
     return [reviews.to_public(r, risk.ref, service.code) for r in found], total
+
+
+def status_public(session: Session, actor: Principal, risk_id: int) -> list[StatusEventPublic]:
+    """The status events of a risk the actor may read, newest first (404 for one it may not)."""
+    risk, _ = readable_risk(session, actor, risk_id)
+    assert risk.id is not None
+    return status_module.history(session, risk.id)
 
 
 def snapshot(risk: Risk, controls: list[str]) -> dict[str, object]:

@@ -46,6 +46,7 @@ OPERATION_IDS = {
     ("PATCH", "/api/v1/risks/{risk_id}"): "update_risk",
     ("POST", "/api/v1/risks/{risk_id}/reviews"): "review_risk",
     ("GET", "/api/v1/risks/{risk_id}/reviews"): "list_reviews",
+    ("GET", "/api/v1/risks/{risk_id}/status"): "list_status_events",
     ("POST", "/api/v1/services/{code}/reviews"): "review_service",
     ("POST", "/api/v1/risks/{risk_id}/actions"): "create_action",
     ("GET", "/api/v1/risks/{risk_id}/actions"): "list_risk_actions",

@@ -166,7 +166,7 @@ def test_review_without_residual_is_422(cp: TestClient) -> None:
     ],
 )
 def test_next_review_due_is_six_months_on(cp: TestClient, reviewed_on: date, due: date) -> None:
-    risk = make_risk(cp, residual=None)
+    risk = make_risk(cp, residual=None, opened_on=reviewed_on.isoformat())
     body = review(cp, risk["id"], (2, 2), reviewed_on=reviewed_on)
     assert body["next_review_due"] == due.isoformat()
     current, _ = get_risk(cp, risk["id"])

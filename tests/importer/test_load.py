@@ -80,6 +80,10 @@ def test_residual_table_imports_assessments_as_reviews(client: TestClient) -> No
     assert len(history) == 1
     assert history[0]["reviewed_on"] == "2020-04-01"
     assert history[0]["direction"] == "new"
+    # history brought in from a plan names its source instead of being a late entry
+    assert (history[0]["late"], history[0]["notes"].startswith("Imported from")) == (False, True)
+    events = client.get(f"/api/v1/risks/{fraud['id']}/status").json()
+    assert [(e["status"], e["status_on"], e["late"]) for e in events] == [("open", "2020-04-01", False)]
 
 
 def test_importing_twice_changes_nothing_the_second_time(client: TestClient) -> None:
