@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -40,6 +41,14 @@ class Principal:
     def readable_services(self) -> frozenset[str] | None:
         """The service codes this principal may read, or None for all of them."""
         return None if self.sees_every_service() else self.services
+
+    def readable_among(self, asked: Sequence[str] | None) -> list[str] | None:
+        """The asked service codes this principal may read (None asked: every one it may read;
+        None returned: every service)."""
+        readable = self.readable_services()
+        if asked is not None:
+            return list(asked) if readable is None else [code for code in asked if code in readable]
+        return sorted(readable) if readable is not None else None
 
     def may(self, action: Action, service_code: str | None = None) -> bool:
         """Whether the policy allows `action` (on `service_code` when given)."""

@@ -213,12 +213,7 @@ def page_public(
     session: Session, actor: Principal, flt: ActionFilter, *, today: date, page: int, page_size: int
 ) -> ActionPage:
     """One page of the actions of the services the actor may read, soonest due first."""
-    readable = actor.readable_services()
-    codes: list[str] | None
-    if flt.services is not None:
-        codes = list(flt.services) if readable is None else [c for c in flt.services if c in readable]
-    else:
-        codes = sorted(readable) if readable is not None else None
+    codes = actor.readable_among(flt.services)
     rows, total = listing.page(
         session, replace(flt, services=codes), today=today, offset=(page - 1) * page_size, limit=page_size
     )

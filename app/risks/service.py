@@ -294,12 +294,7 @@ def page_public(
     session: Session, actor: Principal, flt: RiskFilter, *, today: date, page: int, page_size: int
 ) -> RiskPage:
     """One page of the register as the API shows it, limited to the services the actor may read."""
-    readable = actor.readable_services()
-    codes: list[str] | None
-    if flt.services is not None:
-        codes = list(flt.services) if readable is None else [c for c in flt.services if c in readable]
-    else:
-        codes = sorted(readable) if readable is not None else None
+    codes = actor.readable_among(flt.services)
     offset = (page - 1) * page_size
     rows, total = listing.page(
         session, replace(flt, services=codes), today=today, offset=offset, limit=page_size
