@@ -61,8 +61,7 @@ def _download(document: Document, headers: dict[str, str] | None = None) -> Resp
 
 def _council(actor: Principal) -> tuple[list[str] | None, str]:
     """The services of a council-wide report: every one the actor may read (None: all of them)."""
-    readable = actor.readable_services()
-    return (sorted(readable) if readable is not None else None), "Council"
+    return actor.readable_among(None), "Council"
 
 
 def _readable_codes(actor: Principal, service: list[str]) -> list[str]:
