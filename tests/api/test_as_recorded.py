@@ -62,8 +62,9 @@ def download(client: TestClient, path: str, **params: Any) -> bytes:
 
 @pytest.fixture
 def register(client: TestClient) -> dict[str, Any]:
-    """CP with three risks at T (one reviewed, one closed, one never assessed), then, after T, a
-    backdated review, a reopening, a renaming, new controls on the unassessed one and a new risk."""
+    """CP with four risks at T (two reviewed, one closed, one never assessed), then, after T, a
+    backdated review, a reopening, a renaming, new controls on the unassessed one, a new risk,
+    and a backdated closing and a new ref of the fourth."""
     make_service(client)
     a = make_risk(client, "CP", "CP01", (2, 3), reviewed_on=ago(200), title="Old title", owner="Old owner")
     b = make_risk(client, "CP", "CP02", (3, 3), reviewed_on=ago(150))
@@ -77,6 +78,7 @@ def register(client: TestClient) -> dict[str, Any]:
         response="tolerate",
         opened_on=ago(90).isoformat(),
     )
+    e = make_risk(client, "CP", "CP06", (1, 1), reviewed_on=ago(100))
     day = ago(10)
     at_t = {
         "list": items(client, as_of=day.isoformat(), status="all")[0],
@@ -90,7 +92,9 @@ def register(client: TestClient) -> dict[str, Any]:
     patch(client, a["id"], title="New title", owner="New owner", aliases=["ST05"])
     patch(client, c["id"], controls=["New control"], response="treat")
     d = make_risk(client, "CP", "CP04", (4, 4), reviewed_on=ago(40))
-    return {"t": t, "day": day, "at_t": at_t, "ids": {r["ref"]: r["id"] for r in (a, b, c, d)}}
+    patch(client, e["id"], ref="CP07")
+    set_status(client, e["id"], "closed", ago(15))
+    return {"t": t, "day": day, "at_t": at_t, "ids": {r["ref"]: r["id"] for r in (a, b, c, d, e)}}
 
 
 def test_the_list_as_recorded_at_t_is_the_list_made_at_t(
@@ -108,19 +112,21 @@ def test_the_list_as_recorded_at_t_is_the_list_made_at_t(
     assert (now["CP02"]["status"], then["CP02"]["status"]) == ("open", "closed")
     assert (now["CP03"]["controls"], then["CP03"]["controls"]) == (["New control"], ["Kept control"])
     assert (now["CP03"]["response"], then["CP03"]["response"]) == ("treat", "tolerate")
+    assert (now["CP07"]["status"], then["CP06"]["status"]) == ("closed", "open")
+    assert "CP06" not in now
 
 
 def test_without_as_of_it_is_today_as_recorded_at_t(client: TestClient, register: dict[str, Any]) -> None:
     t = register["t"].isoformat()
     then, _ = items(client, as_recorded=t, status="all")
-    assert sorted(then) == ["CP01", "CP02", "CP03"]  # CP04 was created after T
+    assert sorted(then) == ["CP01", "CP02", "CP03", "CP06"]  # CP04 was created after T
     assert then["CP02"]["status"] == "closed"  # its reopening was recorded after T
     assert (then["CP01"]["title"], then["CP01"]["residual"]["score"]) == ("Old title", 6)
     assert {ref: r["residual"] for ref, r in then.items()} == {
         ref: r["residual"] for ref, r in register["at_t"]["today"].items()
     }
     now, _ = items(client, as_recorded=datetime.now(UTC).isoformat(), status="all")
-    assert sorted(now) == ["CP01", "CP02", "CP03", "CP04"]
+    assert sorted(now) == ["CP01", "CP02", "CP03", "CP04", "CP07"]
     assert (now["CP01"]["residual"]["score"], now["CP02"]["status"]) == (16, "open")
     response = client.get("/api/v1/risks", params={"as_recorded": t})
     assert response.json()["as_of"] == DAY.isoformat()
