@@ -235,15 +235,8 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
     rv = _REVIEW.alias("review_then")
     closing = _EVENT.alias("closing_then")
     moment = flt.as_recorded
-    if moment is None:
-        unreviewed: Any = R.last_reviewed_on.is_(None)
-    else:
-        recorded_review = sa.select(_REVIEW.c.id).where(
-            _REVIEW.c.risk_id == R.id, _REVIEW.c.created_at <= moment
-        )
-        unreviewed = ~recorded_review.exists()
     review_columns = [
-        unreviewed.label("unreviewed"),
+        _never_reviewed(moment).label("unreviewed"),
         closing.c.effective_on.label("closed_then"),
         rv.c.id.label("review_id"),
         rv.c.response.label("review_response"),
@@ -534,8 +527,9 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
         key = src.risk_id if review_driven else R.id
         open_then = key.not_in(closed_then)
         conditions.append(not_on_risk(R.opened_on > day))
-        if moment is not None:
-            conditions.append(not_on_risk(R.created_at > moment))
+        if moment is not None and not review_driven:
+            # (reading the reviews first, a review recorded by then is of a risk recorded by then)
+            conditions.append(R.created_at <= moment)
         if flt.status == "open":
             conditions.append(open_then)
         elif flt.status == "closed":
@@ -548,7 +542,12 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
     if flt.min_score is not None:
         conditions.append(getattr(src, f"{prefix}_score") >= flt.min_score)
     if flt.response:
-        conditions.append(src.response == flt.response)
+        response = src.response == flt.response
+        if flt.as_of is not None and not review_driven:
+            # the response shown: the review in force's, or a risk never reviewed keeps its own
+            never = and_(src.risk_id.is_(None), _never_reviewed(flt.as_recorded), R.response == flt.response)
+            response = or_(response, never)
+        conditions.append(response)
     if flt.overdue is not None:
         due = src.next_review_due
         # Only an open risk can be overdue: open now, or not closed by the as_of day.
@@ -567,6 +566,14 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
             )
         )
     return conditions
+
+
+def _never_reviewed(moment: datetime | None) -> ColumnElement[bool]:
+    """The risk has no review at all (as recorded at `moment`): it shows its own controls and response."""
+    if moment is None:
+        return R.last_reviewed_on.is_(None)
+    recorded = sa.select(_REVIEW.c.id).where(_REVIEW.c.risk_id == R.id, _REVIEW.c.created_at <= moment)
+    return ~recorded.exists()
 
 
 def _risk_ids(condition: ColumnElement[bool]) -> Select[Any]:
