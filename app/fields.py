@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -161,6 +161,36 @@ def _in_accepted_years(value: date) -> date:
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: A calendar day as a client sends it, within the years the deployment accepts.
 Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_in_accepted_years)]
+
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _iso_moment(value: object) -> object:
+    """A moment arrives as ISO 8601 text; an unencoded `+01:00` in a query string arrives as ` 01:00`."""
+    if isinstance(value, datetime):
+        return value
+    text = value.replace(" ", "+") if isinstance(value, str) else None
+    if text is None or not _ISO_MOMENT.match(text):
+        raise ValueError("must be an ISO 8601 timestamp with its offset, e.g. 2025-10-14T09:00:00+01:00")
+    return text
+
+
+def _recorded_moment(value: datetime) -> datetime:
+    """A moment with an offset, in the accepted years and not in the future, in UTC."""
+    if value.utcoffset() is None:
+        raise ValueError("must carry its offset (Z or +01:00): a time without one is no moment")
+    earliest = get_settings().earliest_date
+    # Checked on the day before converting: a zone applied at the calendar's ends overflows.
+    if not earliest <= value.date() <= LATEST_DATE:
+        raise ValueError(f"must lie between {earliest.isoformat()} and {LATEST_DATE.isoformat()}")
+    moment = value.astimezone(UTC)
+    if moment > datetime.now(UTC):
+        raise ValueError("must not be in the future")
+    return moment
+
+
+#: A moment as a client sends it (ISO 8601 with its offset), not in the future, as UTC.
+Moment = Annotated[datetime, BeforeValidator(_iso_moment), AfterValidator(_recorded_moment)]
 
 
 class StrictModel(BaseModel):

@@ -1,8 +1,11 @@
 """Build the benchmark data sets fast: SQLAlchemy Core batches into a migrated database.
 
 Every risk's current assessment equals its latest review; reviews are chained
-(superseded_on = the next review's date, previous_score and direction consistent).
-SQLite data sets are cached under bench/.data/ keyed by size.
+(superseded_on = the next review's date, superseded_at = when that review was recorded,
+previous_score and direction consistent). Each fact is recorded a few days after its
+effective date, about one review in twenty as a late entry (40 to 90 days after); every risk
+has its opening as a status event and a closed one its closing. SQLite data sets are cached
+under bench/.data/ keyed by size and format.
 """
 
 from __future__ import annotations
@@ -11,17 +14,18 @@ import itertools
 import json
 import random
 import shutil
-import time
+import time as clock
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: recorded times after the effective dates, superseded_at, status events
 RESPONSES = ("tolerate", "treat", "terminate", "transfer")
 BATCH = 5_000
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def service_code(i: int) -> str:
 
 
 def _rows(spec: Spec, today: date, seed: int = 6):
-    """Yield (services, risks, controls, reviews) batches of about BATCH risks."""
+    """Yield (services, risks, controls, reviews, status events) batches of about BATCH risks."""
     from app.clock import add_months
     from app.scoring import default_matrix
 
@@ -82,10 +86,19 @@ def _rows(spec: Spec, today: date, seed: int = 6):
     ]
     span = spec.years * 365
     gap = max(30, (span - 200) // max(1, spec.reviews_per_risk - 1))
-    risk_id = review_id = control_id = 0
+    risk_id = review_id = control_id = event_id = 0
     risks: list[dict] = []
     controls: list[dict] = []
     reviews: list[dict] = []
+    events: list[dict] = []
+
+    def recorded(day: date, late: bool) -> datetime:
+        """When a fact effective on `day` was stored: days later, or 40-90 for a late entry."""
+        lag = rng.randrange(40, 91) if late else rng.randrange(0, 4)
+        return min(
+            now, datetime.combine(day, time(9), tzinfo=UTC) + timedelta(days=lag, minutes=rng.randrange(600))
+        )
+
     first = True
     for s in range(spec.services):
         for r in range(spec.risks_per_service):
@@ -99,6 +112,7 @@ def _rows(spec: Spec, today: date, seed: int = 6):
             history = []
             for k in range(spec.reviews_per_risk):
                 li, im = rng.randint(1, 4), rng.randint(1, 4)
+                late = k > 0 and rng.random() < 0.05
                 res = cells[(li, im)]
                 inh = cells[(min(4, li + 1), im)]
                 score = res.score
@@ -109,6 +123,7 @@ def _rows(spec: Spec, today: date, seed: int = 6):
                         "risk_id": risk_id,
                         "reviewed_on": day,
                         "superseded_on": None,
+                        "superseded_at": None,
                         "reviewer": "Service manager",
                         "response": RESPONSES[(risk_id + k) % 4],
                         "controls": controls_text,
@@ -130,8 +145,12 @@ def _rows(spec: Spec, today: date, seed: int = 6):
                         if previous is None
                         else ("up" if score > previous else "down" if score < previous else "unchanged"),
                         "next_review_due": add_months(day, 6),
-                        "created_at": now,
+                        # recorded in order: never before the review it supersedes
+                        "created_at": max(
+                            recorded(day, late), history[-1]["created_at"] if history else EPOCH
+                        ),
                         "created_by": who,
+                        "late": late,
                     }
                 )
                 previous = score
@@ -139,9 +158,41 @@ def _rows(spec: Spec, today: date, seed: int = 6):
                     day = min(today - timedelta(days=1), day + timedelta(days=gap + rng.randrange(-10, 11)))
             for a, b in itertools.pairwise(history):
                 a["superseded_on"] = b["reviewed_on"]
+                a["superseded_at"] = b["created_at"]
             reviews.extend(history)
             last = history[-1]
             closed = rng.random() < 0.02
+            closed_on = min(today, last["reviewed_on"] + timedelta(days=30)) if closed else None
+            closed_at = max(recorded(closed_on, False), last["created_at"]) if closed_on else None
+            event_id += 1
+            events.append(
+                {
+                    "id": event_id,
+                    "risk_id": risk_id,
+                    "status": "open",
+                    "effective_on": history[0]["reviewed_on"],
+                    "superseded_on": closed_on,
+                    "superseded_at": closed_at,
+                    "recorded_at": history[0]["created_at"],
+                    "recorded_by": who,
+                    "late": False,
+                }
+            )
+            if closed_on is not None:
+                event_id += 1
+                events.append(
+                    {
+                        "id": event_id,
+                        "risk_id": risk_id,
+                        "status": "closed",
+                        "effective_on": closed_on,
+                        "superseded_on": None,
+                        "superseded_at": None,
+                        "recorded_at": closed_at,
+                        "recorded_by": who,
+                        "late": False,
+                    }
+                )
             risks.append(
                 {
                     "id": risk_id,
@@ -154,7 +205,7 @@ def _rows(spec: Spec, today: date, seed: int = 6):
                     "response": last["response"],
                     "status": "closed" if closed else "open",
                     "opened_on": history[0]["reviewed_on"],
-                    "closed_on": min(today, last["reviewed_on"] + timedelta(days=30)) if closed else None,
+                    "closed_on": closed_on,
                     "version": len(history) + 1,
                     **{
                         f"{p}_{f}": last[f"{p}_{f}"]
@@ -163,18 +214,18 @@ def _rows(spec: Spec, today: date, seed: int = 6):
                     },
                     "last_reviewed_on": last["reviewed_on"],
                     "next_review_due": last["next_review_due"],
-                    "created_at": now,
+                    "created_at": history[0]["created_at"],
                     "created_by": who,
-                    "updated_at": now,
+                    "updated_at": closed_at or last["created_at"],
                     "updated_by": who,
                 }
             )
             if len(risks) >= BATCH:
-                yield (services if first else []), risks, controls, reviews
+                yield (services if first else []), risks, controls, reviews, events
                 first = False
-                risks, controls, reviews = [], [], []
+                risks, controls, reviews, events = [], [], [], []
     if risks or first:
-        yield (services if first else []), risks, controls, reviews
+        yield (services if first else []), risks, controls, reviews, events
 
 
 def fill(engine: Engine, spec: Spec, today: date) -> str:
@@ -182,9 +233,9 @@ def fill(engine: Engine, spec: Spec, today: date) -> str:
     from app.access.principal import SYSTEM, Role
     from app.access.tokens import create_token
     from app.db import transaction
-    from app.models import ControlMeasure, Review, Risk, Service
+    from app.models import ControlMeasure, Review, Risk, RiskStatusEvent, Service
 
-    tables = [t.__table__ for t in (Service, Risk, ControlMeasure, Review)]  # type: ignore[attr-defined]
+    tables = [t.__table__ for t in (Service, Risk, ControlMeasure, Review, RiskStatusEvent)]  # type: ignore[attr-defined]
     with engine.begin() as conn:
         for batch in _rows(spec, today):
             for table, rows in zip(tables, batch, strict=True):
@@ -192,7 +243,7 @@ def fill(engine: Engine, spec: Spec, today: date) -> str:
                     if rows[i : i + BATCH]:
                         conn.execute(table.insert(), rows[i : i + BATCH])
         if engine.dialect.name == "postgresql":  # explicit ids: move the sequences on
-            for table in ("service", "risk", "control_measure", "review"):
+            for table in ("service", "risk", "control_measure", "review", "risk_status_event"):
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 )
@@ -226,7 +277,7 @@ def sqlite_dataset(name: str, today: date, *, work: Path) -> Built:
     if not (cached.exists() and meta.exists()):
         for old in DATA_DIR.glob(f"{name}-*"):
             old.unlink()
-        started = time.perf_counter()
+        started = clock.perf_counter()
         tmp = DATA_DIR / f"{key}.building.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
@@ -239,7 +290,7 @@ def sqlite_dataset(name: str, today: date, *, work: Path) -> Built:
         finally:
             engine.dispose()
         tmp.rename(cached)
-        seconds = time.perf_counter() - started
+        seconds = clock.perf_counter() - started
         meta.write_text(json.dumps({"token": token, "build_seconds": seconds}))
     token = json.loads(meta.read_text())["token"]
     work.mkdir(parents=True, exist_ok=True)
@@ -266,11 +317,11 @@ def postgres_dataset(url: str, name: str, today: date) -> Built:
     from app.migrations import upgrade
 
     spec = SPECS[name]
-    started = time.perf_counter()
+    started = clock.perf_counter()
     engine = make_engine(Settings(database_url=url))
     try:
         upgrade(engine)
         token = fill(engine, spec, today)
     finally:
         engine.dispose()
-    return Built(url, token, time.perf_counter() - started, spec)
+    return Built(url, token, clock.perf_counter() - started, spec)

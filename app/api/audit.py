@@ -91,4 +91,4 @@ async def get_risk_history(
     a page at a time (`Link` and `X-Total-Count` headers)."""
     found, total = await db.run(risk_history_of, actor, risk_id, offset=paging.offset, limit=paging.page_size)
     paging.headers(request, response, total)
-    return [event_public(entry) for entry in found]
+    return [event_public(entry, risk_id) for entry in found]

@@ -98,8 +98,9 @@ SERVICE_REVIEW_CREATE: dict[str, Example] = {
 RISK_UPDATE: dict[str, Example] = {
     "owner": {
         "summary": "Change descriptive fields",
-        "description": "Scores change only by review. Send the risk's ETag as If-Match.",
-        "value": {"owner": "Community Partnerships Manager", "response": "treat"},
+        "description": "Scores change only by review, and so do an assessed risk's controls and "
+        "response (422 `changed_by_review`). Send the risk's ETag as If-Match.",
+        "value": {"owner": "Community Partnerships Manager", "title": "Loss of partnership funding"},
     },
     "close": {
         "summary": "Close the risk",

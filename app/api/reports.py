@@ -12,7 +12,7 @@ from typing_extensions import TypeAliasType
 from app.access.principal import Action, Principal
 from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, ReaderDep, ReportSlot, SettingsDep
 from app.errors import FieldProblem, InvalidInput, NotFound
-from app.fields import Day
+from app.fields import Day, Moment
 from app.reports.documents import (
     Document,
     content_disposition,
@@ -35,6 +35,9 @@ HeatmapBasis = TypeAliasType(
 HeatmapFormat = TypeAliasType("HeatmapFormat", Literal["png", "svg"])
 RegisterFormat = TypeAliasType("RegisterFormat", Literal["html", "pdf", "csv", "xlsx"])
 ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx"])
+
+
+_AS_RECORDED = "only what had been stored by this moment: ISO 8601 with its offset (without as_of: today's, as recorded then)"
 
 
 def _files(*media_types: str) -> dict[int | str, dict[str, Any]]:
@@ -94,6 +97,7 @@ async def get_heatmap(
     basis: Annotated[HeatmapBasis, Query()] = "residual",
     format: Annotated[HeatmapFormat, Query()] = "png",
     as_of: Day | None = None,
+    as_recorded: Annotated[Moment | None, Query(description=_AS_RECORDED)] = None,
     if_none_match: Annotated[
         str | None, Header(description="an ETag of this picture: 304 if unchanged")
     ] = None,
@@ -112,6 +116,7 @@ async def get_heatmap(
         fmt=format,
         as_of=as_of,
         today=calendar.today,
+        as_recorded=as_recorded,
     )
     # Private to those who may read the services; a client revalidates it every time.
     headers = {"Cache-Control": "private, no-cache"}
@@ -138,13 +143,21 @@ async def get_register(
     service: Annotated[str, Query(min_length=1, max_length=10, description="the service code")],
     format: Annotated[RegisterFormat, Query()] = "html",
     as_of: Day | None = None,
+    as_recorded: Annotated[Moment | None, Query(description=_AS_RECORDED)] = None,
 ) -> Response:
-    """The residual-risk register of one service."""
+    """The residual-risk register of one service (as of a day, as recorded at a moment)."""
     _check_day(as_of, calendar.today, "as_of")
     (code,) = _readable_codes(actor, [service])
-    return _download(
-        await db.run(register_document, matrix, code, fmt=format, today=calendar.today, as_of=as_of)
+    document = await db.run(
+        register_document,
+        matrix,
+        code,
+        fmt=format,
+        today=calendar.today,
+        as_of=as_of,
+        as_recorded=as_recorded,
     )
+    return _download(document)
 
 
 @router.get("/six-monthly", response_class=Response, responses=_REPORTS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
@@ -10,7 +11,7 @@ from pydantic import StringConstraints
 from app.api import examples
 from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, PagingDep, ReaderDep, WriterDep
 from app.errors import FieldProblem, InvalidInput
-from app.fields import Basis, Category, Day, RiskResponse, StatusFilter, clean_text
+from app.fields import Basis, Category, Day, Moment, RiskResponse, StatusFilter, clean_text
 from app.risks import listing, reviews
 from app.risks import service as risks
 from app.risks.schemas import (
@@ -35,6 +36,21 @@ MAX_PAGE_SIZE = 200
 SORT_PATTERN = r"^-?(" + "|".join(listing.SORTABLE) + r")(,-?(" + "|".join(listing.SORTABLE) + r"))*$"
 # Ids are 32-bit integers on PostgreSQL: a larger id must be refused here, not by the database.
 RiskId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the risk's id")]
+AsOf = Annotated[Day | None, Query(description="the register at the end of this day")]
+AsRecorded = Annotated[
+    Moment | None,
+    Query(
+        description="only what had been stored by this moment: ISO 8601 with its offset, "
+        "e.g. 2025-10-14T09:00:00+01:00 (without as_of: the register of today as recorded then)"
+    ),
+]
+
+
+def _check_as_of(as_of: date | None, today: date) -> None:
+    if as_of is not None and as_of > today:
+        raise InvalidInput(
+            "as_of is in the future", errors=[FieldProblem(("query", "as_of"), "must not be in the future")]
+        )
 
 
 @router.post("/services/{code}/risks", status_code=status.HTTP_201_CREATED, response_model=RiskPublic)
@@ -68,7 +84,8 @@ async def list_risks(
     status_: Annotated[StatusFilter, Query(alias="status")] = "open",
     overdue: bool | None = None,
     basis: Annotated[Basis, Query()] = "residual",
-    as_of: Annotated[Day | None, Query(description="the register at the end of this day")] = None,
+    as_of: AsOf = None,
+    as_recorded: AsRecorded = None,
     q: Annotated[str | None, Query(max_length=200, description="text in ref or title")] = None,
     sort: Annotated[
         str, Query(max_length=200, pattern=SORT_PATTERN, description="e.g. -score,ref")
@@ -76,11 +93,9 @@ async def list_risks(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Response:
-    """The register, filtered, sorted and paginated; `as_of` gives it as it stood on a past date."""
-    if as_of is not None and as_of > calendar.today:
-        raise InvalidInput(
-            "as_of is in the future", errors=[FieldProblem(("query", "as_of"), "must not be in the future")]
-        )
+    """The register, filtered, sorted and paginated; `as_of` gives it as it stood on a past date,
+    `as_recorded` as it had been stored by a past moment."""
+    _check_as_of(as_of, calendar.today)
     bands: list[str] = []
     for index, name in enumerate(band or []):
         try:
@@ -103,6 +118,7 @@ async def list_risks(
         overdue=overdue,
         basis=basis,
         as_of=as_of,
+        as_recorded=as_recorded,
         q=clean_text(q).strip() or None if q else None,
         sort=[(part.lstrip("-"), part.startswith("-")) for part in sort.split(",")],
     )
@@ -114,11 +130,20 @@ async def list_risks(
 
 @router.get("/risks/{risk_id}", response_model=RiskPublic)
 async def get_risk(
-    risk_id: RiskId, db: DatabaseDep, actor: ReaderDep, calendar: CalendarDep, response: Response
+    risk_id: RiskId,
+    db: DatabaseDep,
+    actor: ReaderDep,
+    calendar: CalendarDep,
+    response: Response,
+    as_of: AsOf = None,
+    as_recorded: AsRecorded = None,
 ) -> RiskPublic:
-    """One risk with its current assessment; the ETag header is its version for If-Match."""
-    found = await db.run(risks.public, actor, risk_id, calendar.today)
-    response.headers["ETag"] = risks.etag(found)
+    """One risk with its current assessment (or as of a day, as recorded at a moment); the ETag
+    header (now only) is its version for If-Match."""
+    _check_as_of(as_of, calendar.today)
+    found = await db.run(risks.public, actor, risk_id, calendar.today, as_of=as_of, as_recorded=as_recorded)
+    if as_of is None and as_recorded is None:
+        response.headers["ETag"] = risks.etag(found)
     return found
 
 

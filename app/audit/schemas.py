@@ -29,6 +29,10 @@ class AuditEventPublic(PublicModel):
     after: dict[str, Any] | None
     prev_hash: str
     hash: str
+    recorded_at: datetime = Field(description="when riskreg stored the change: occurred_at")
+    late: bool = Field(
+        description="the fact it records (a review, an opening, a closing or reopening) is a late entry"
+    )
 
 
 class AuditPage(PublicModel):
@@ -62,8 +66,24 @@ class ChainCheck(PublicModel):
     anchor: AnchorCheck | None = None
 
 
-def event_public(entry: AuditEvent) -> AuditEventPublic:
-    """An audit entry as the API shows it."""
+def is_late(after: dict[str, Any] | None, risk_id: int | None = None) -> bool:
+    """Whether an entry records a late entry: a late review (alone, first with its risk, or of a
+    service's round: of `risk_id`, or any when None), opening, closing or reopening."""
+    if not after:
+        return False
+    first = after.get("first_review")
+    rounds = after.get("reviews")
+    in_round = isinstance(rounds, list) and any(
+        isinstance(item, dict)
+        and item.get("late") is True
+        and (risk_id is None or item.get("risk_id") == risk_id)
+        for item in rounds
+    )
+    return after.get("late") is True or (isinstance(first, dict) and first.get("late") is True) or in_round
+
+
+def event_public(entry: AuditEvent, risk_id: int | None = None) -> AuditEventPublic:
+    """An audit entry as the API shows it (late: about `risk_id`, in a service's review round)."""
     assert entry.id is not None
     return AuditEventPublic(
         id=entry.id,
@@ -79,6 +99,8 @@ def event_public(entry: AuditEvent) -> AuditEventPublic:
         after=entry.after,
         prev_hash=entry.prev_hash,
         hash=entry.hash,
+        recorded_at=entry.occurred_at,
+        late=is_late(entry.after, risk_id),
     )
 
 

@@ -30,6 +30,8 @@ class Risk(Assessed, table=True):
         # the register as of a date leaves out risks opened after it or closed by it
         Index("ix_risk_opened_on", "opened_on"),
         Index("ix_risk_closed_on", "closed_on"),
+        # as recorded at T leaves out the risks recorded after it
+        Index("ix_risk_created_at", "created_at"),
         Index("ix_risk_status_inherent_score", "status", "inherent_score"),
         Index("ix_risk_status_next_review_due", "status", "next_review_due"),
     )

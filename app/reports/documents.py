@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import quote
 
 from sqlmodel import Session
@@ -73,6 +73,7 @@ def heatmap_document(
     fmt: str,
     as_of: date | None,
     today: date,
+    as_recorded: datetime | None = None,
 ) -> Document:
     """The heat map of one service or the council: residual, inherent, or both side by side.
 
@@ -83,12 +84,14 @@ def heatmap_document(
 
     when = as_of or today
     bases = ("inherent", "residual") if basis == "both" else (basis,)
-    if as_of is None:
+    if as_of is None and as_recorded is None:
         found = [queries.current_heatmap(session, service_codes, b) for b in bases]
         names, panels = found[0][0], [cells for _, cells in found]
     else:
         names = queries.service_names(session, service_codes) if scope is None and service_codes else {}
-        panels = [queries.heatmap(session, service_codes, b, as_of=as_of) for b in bases]
+        panels = [
+            queries.heatmap(session, service_codes, b, as_of=when, as_recorded=as_recorded) for b in bases
+        ]
     if scope is None:
         scope = _scope_name(service_codes, names)
     if basis == "both":
@@ -113,10 +116,19 @@ def _scope_name(service_codes: Sequence[str] | None, names: dict[str, str]) -> s
 
 
 def register_document(
-    session: Session, matrix: Matrix, service_code: str, *, fmt: str, today: date, as_of: date | None = None
+    session: Session,
+    matrix: Matrix,
+    service_code: str,
+    *,
+    fmt: str,
+    today: date,
+    as_of: date | None = None,
+    as_recorded: datetime | None = None,
 ) -> Document:
-    """The residual-risk register of one service in html, pdf, csv or xlsx."""
-    report = queries.register(session, matrix, service_code, today=today, as_of=as_of)
+    """The residual-risk register of one service in html, pdf, csv or xlsx (as recorded at a moment)."""
+    report = queries.register(
+        session, matrix, service_code, today=today, as_of=as_of, as_recorded=as_recorded
+    )
     name = f"risk-register-{report.service_code}-{report.as_of.isoformat()}.{fmt}"
     content = _REGISTER_RENDERERS[fmt](report, f"{report.service_name}: residual risk")
     return Document(content, MEDIA_TYPES[fmt], name)

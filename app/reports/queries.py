@@ -52,6 +52,7 @@ def register(
     today: date,
     as_of: date | None = None,
     since: date | None = None,
+    as_recorded: datetime | None = None,
 ) -> RegisterReport:
     """The residual-risk register of one service: now, or as of the end of `as_of`.
 
@@ -64,8 +65,9 @@ def register(
         raise NotFound(f"no service {service_code.upper()}")
     day = as_of or today
     since = since or half_containing(day).start
-    rows = _rows(session, [service.code], as_of, status="open")
-    before = {r.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all")}
+    dated = day if as_recorded is not None else as_of  # as recorded at a moment: the register of a day
+    rows = _rows(session, [service.code], dated, "open", as_recorded)
+    before = {r.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all", as_recorded)}
     risk_rows = [_risk_row(r, day, before) for r in rows]
     return RegisterReport(
         service_code=service.code,
@@ -79,10 +81,19 @@ def register(
 
 
 def heatmap(
-    session: Session, service_codes: Sequence[str] | None, basis: str, *, as_of: date | None = None
+    session: Session,
+    service_codes: Sequence[str] | None,
+    basis: str,
+    *,
+    as_of: date | None = None,
+    as_recorded: datetime | None = None,
 ) -> HeatmapCells:
-    """Refs of the open risks in each cell, for one service, several, or (None) every service."""
-    flt = RiskFilter(services=service_codes, status="open", as_of=as_of, basis=basis, sort=ORDER)
+    """Refs of the open risks in each cell, for one service, several, or (None) every service;
+    as recorded at `as_recorded`, which needs `as_of`."""
+    assert as_recorded is None or as_of is not None, "as recorded at a moment: the heat map of a day"
+    flt = RiskFilter(
+        services=service_codes, status="open", as_of=as_of, as_recorded=as_recorded, basis=basis, sort=ORDER
+    )
     cells: dict[tuple[int, int], list[str]] = {}
     for likelihood, impact, ref in listing.cells(session, flt, today=as_of or date.max):
         cells.setdefault((likelihood, impact), []).append(ref)
@@ -251,10 +262,15 @@ def cells_of(rows: Sequence[RiskRow], basis: str) -> HeatmapCells:
 
 
 def _rows(
-    session: Session, codes: Sequence[str] | None, as_of: date | None, status: str
+    session: Session,
+    codes: Sequence[str] | None,
+    as_of: date | None,
+    status: str,
+    as_recorded: datetime | None = None,
 ) -> list[listing.RiskRow]:
-    """The register rows of `codes` (None: every service), now or as of the end of `as_of`."""
-    flt = RiskFilter(services=codes, status=status, as_of=as_of, sort=ORDER)
+    """The register rows of `codes` (None: every service), now or as of the end of `as_of`, as
+    recorded at `as_recorded` (which needs `as_of`)."""
+    flt = RiskFilter(services=codes, status=status, as_of=as_of, as_recorded=as_recorded, sort=ORDER)
     return listing.every(session, flt, today=as_of or date.max)
 
 

@@ -1,5 +1,6 @@
 """The register as rows of one shape, read by one query builder: the API's list and risk,
-and every report, now or as it stood at the end of a past day.
+and every report, now or as it stood at the end of a past day, and as it was recorded at
+a past moment.
 
 The current register reads the assessment kept on each risk row, and counts it off the
 index on (status, residual_band, residual_score). The register as of a date reads, for
@@ -7,6 +8,11 @@ each risk, the one review whose validity covers that date (reviewed_on <= day <
 superseded_on); with a band or minimum-score filter it reads those reviews first, by
 indexes on (band, superseded_on, reviewed_on) and (score DESC, risk_id, ...), not each
 risk's history in turn.
+
+As recorded at a moment T (`as_recorded`) only what had been stored by T counts: risks
+created by T, reviews and status events recorded by T, and a review (or status event)
+superseded on record only after T is still in force. Descriptive fields changed after T
+show their values at T, read back from the audit trail (app.risks.recorded).
 
 Built on the Core tables: rows come back as named columns, with no ORM entity or ORM
 compilation on the way (about a third of the time of a page of 50 otherwise).
@@ -18,7 +24,7 @@ Over 400 lines: the filter, the row, and the planning of the statements that rea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import groupby
 from typing import Any
@@ -29,6 +35,8 @@ from sqlmodel import Session
 
 from app.models import ControlMeasure, Review, Risk, RiskStatusEvent, Service, table_of
 from app.models.assessment import ASSESSMENT_COLUMNS, assessment_of
+from app.risks.controls import controls_of
+from app.risks.recorded import values_at
 from app.scoring import Assessment
 
 SORTABLE = (
@@ -58,6 +66,8 @@ class RiskFilter:
     overdue: bool | None = None
     basis: str = "residual"  # residual | inherent
     as_of: date | None = None
+    # only what had been stored by then (UTC-aware); without as_of, the register of today
+    as_recorded: datetime | None = None
     q: str | None = None
     sort: Sequence[tuple[str, bool]] = field(
         default_factory=lambda: [("score", True), ("service", False), ("ref", False)]
@@ -69,7 +79,8 @@ class RiskRow:
     """A risk as it stood at the end of a day (now, or `as_of`): what the API and the reports show.
 
     As of a past day, the review in force then gives the assessment, response, controls
-    and review dates; a risk not yet reviewed then has none of them.
+    and review dates; a risk not yet reviewed then has none of them, and a risk never
+    reviewed (by `as_recorded`) shows the controls and response kept on the risk.
     """
 
     id: int
@@ -153,44 +164,61 @@ def page(
     on the as_of day), and the count as a column; a second statement counts only when the
     page is empty.
     """
+    flt = _dated(flt, today)
     plan = _plan(flt, today)
     page_ids = plan.ids.order_by(*plan.order).offset(offset).limit(limit).scalar_subquery()
     total = plan.count.scalar_subquery().label("total")
     found = session.execute(_rows_query(flt, page_ids, total)).mappings().all()
     if not found:
         return [], int(session.execute(plan.count).scalar_one())
-    return _rows(found, flt.as_of), int(found[0]["total"])
+    return _rows(session, found, flt), int(found[0]["total"])
 
 
 def every(session: Session, flt: RiskFilter, *, today: date) -> list[RiskRow]:
     """Every risk matching `flt`, in order (a report's register)."""
+    flt = _dated(flt, today)
     plan = _plan(flt, today)
     found = session.execute(_rows_query(flt, plan.ids.scalar_subquery())).mappings().all()
-    return _rows(found, flt.as_of)
+    return _rows(session, found, flt)
 
 
-def one(session: Session, risk_id: int) -> RiskRow | None:
-    """The risk `risk_id` as it stands now, if there is one."""
-    ids = sa.select(R.id).where(R.id == risk_id).scalar_subquery()
-    found = session.execute(_rows_query(RiskFilter(status="all"), ids)).mappings().all()
-    return _rows(found, None)[0] if found else None
+def one(
+    session: Session,
+    risk_id: int,
+    *,
+    as_of: date | None = None,
+    as_recorded: datetime | None = None,
+    today: date | None = None,
+) -> RiskRow | None:
+    """The risk `risk_id` now, or as of the end of `as_of` as recorded at `as_recorded`, if
+    there is one then (opened by that day, created by that moment)."""
+    flt = RiskFilter(status="all", as_of=as_of, as_recorded=as_recorded)
+    if as_recorded is not None and as_of is None:
+        assert today is not None, "as recorded without as_of is the register of today"
+        flt = _dated(flt, today)
+    ids = sa.select(R.id).where(R.id == risk_id, *_existing(flt)).scalar_subquery()
+    found = session.execute(_rows_query(flt, ids)).mappings().all()
+    return _rows(session, found, flt)[0] if found else None
 
 
 def cells(session: Session, flt: RiskFilter, *, today: date) -> list[tuple[int, int, str]]:
     """(likelihood, impact, ref) of each assessed risk matching `flt`, in order: a heat map's
     cells, without reading whole rows and their control measures."""
+    flt = _dated(flt, today)
     plan = _plan(flt, today)
     prefix = "inherent" if flt.basis == "inherent" else "residual"
     likelihood, impact, score = (
         getattr(plan.src, f"{prefix}_{part}") for part in ("likelihood", "impact", "score")
     )
     narrow = (
-        sa.select(likelihood, impact, R.ref)
+        sa.select(likelihood, impact, R.ref, R.id, R.updated_at)
         .select_from(plan.listed)
         .where(*plan.conditions, score.is_not(None))
         .order_by(*plan.order)
     )
-    return [(li, im, ref) for li, im, ref in session.execute(narrow)]
+    found = session.execute(narrow).all()
+    refs = _refs_at(session, [(row.id, row.updated_at) for row in found], flt.as_recorded)
+    return [(li, im, refs.get(risk_id, ref)) for li, im, ref, risk_id, _ in found]
 
 
 def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
@@ -206,7 +234,9 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
         )
     rv = _REVIEW.alias("review_then")
     closing = _EVENT.alias("closing_then")
+    moment = flt.as_recorded
     review_columns = [
+        _never_reviewed(moment).label("unreviewed"),
         closing.c.effective_on.label("closed_then"),
         rv.c.id.label("review_id"),
         rv.c.response.label("review_response"),
@@ -218,8 +248,8 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
     return (
         sa.select(*_RISK_COLUMNS, *review_columns, *extra)
         .select_from(
-            rows_of.outerjoin(rv, _in_force(rv.c, flt.as_of)).outerjoin(
-                closing, and_(closing.c.risk_id == R.id, *_closed_conditions(closing.c, flt.as_of))
+            rows_of.outerjoin(rv, _in_force(rv.c, flt.as_of, moment)).outerjoin(
+                closing, and_(closing.c.risk_id == R.id, *_closed_conditions(closing.c, flt.as_of, moment))
             )
         )
         .where(R.id.in_(ids))
@@ -227,10 +257,18 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
     )
 
 
-def _rows(found: Sequence[RowMapping], as_of: date | None) -> list[RiskRow]:
-    """One row per risk: now, its control measures (one per record) gathered in order."""
-    if as_of is not None:
-        return [_row(m, as_of=as_of) for m in found]
+def _rows(session: Session, found: Sequence[RowMapping], flt: RiskFilter) -> list[RiskRow]:
+    """One row per risk: now, its control measures (one per record) gathered in order; as of a
+    day, the review in force's, or the risk's own for a risk never reviewed (by `as_recorded`),
+    and as recorded at a moment, the descriptive fields as they were then."""
+    if flt.as_of is not None:
+        rows = [_row(m, as_of=flt.as_of) for m in found]
+        unreviewed = [m["id"] for m in found if m["unreviewed"]]
+        kept = controls_of(session, unreviewed)
+        rows = [replace(r, controls=kept[r.id]) if r.id in kept else r for r in rows]
+        if flt.as_recorded is not None:
+            rows = _as_recorded(session, rows, flt.as_recorded, set(unreviewed))
+        return rows
     return [
         _row(records[0], controls=[r["control"] for r in records if r["control"] is not None])
         for records in (list(group) for _, group in groupby(found, key=lambda m: m["id"]))
@@ -245,8 +283,10 @@ def _row(m: RowMapping, *, controls: list[str] | None = None, as_of: date | None
         # then stays closed in this view even if the risk was reopened later
         closed_on = m["closed_then"]
         status = "open" if closed_on is None else "closed"
+        # One source: the review in force; a risk never reviewed keeps its own (see `_rows`);
+        # a risk first reviewed after the day had none in force then.
         reviewed = m["review_id"] is not None
-        response = m["review_response"] if reviewed else response
+        response = m["review_response"] if reviewed else response if m["unreviewed"] else None
         controls = list(m["review_controls"]) if reviewed else []
     return RiskRow(
         id=m["id"],
@@ -276,6 +316,55 @@ def _row(m: RowMapping, *, controls: list[str] | None = None, as_of: date | None
     )
 
 
+#: The fields of a risk shown as recorded at a moment, read back from the audit trail.
+_RECORDED_FIELDS = ("ref", "title", "consequence", "owner", "category", "aliases")
+
+
+def _as_recorded(
+    session: Session, rows: list[RiskRow], moment: datetime, unreviewed: set[int]
+) -> list[RiskRow]:
+    """`rows` with the descriptive fields of risks changed after `moment` as they were then
+    (and the controls and response of a risk never reviewed by then, kept on the risk)."""
+    changed = {r.id: r for r in rows if r.updated_at > moment}
+    if not changed:
+        return rows
+    then = values_at(session, list(changed), moment)
+    result = []
+    for row in rows:
+        values = then.get(row.id, {})
+        fields = {name: values[name] for name in _RECORDED_FIELDS if name in values}
+        if row.id in unreviewed:
+            fields |= {name: values[name] for name in ("controls", "response") if name in values}
+        result.append(replace(row, **fields) if fields else row)
+    return result
+
+
+def _refs_at(
+    session: Session, risks: Sequence[tuple[int, datetime]], moment: datetime | None
+) -> dict[int, str]:
+    """The refs, as they were at `moment`, of those `risks` (id, updated_at) whose ref changed after it."""
+    if moment is None:
+        return {}
+    changed = [risk_id for risk_id, updated_at in risks if updated_at > moment]
+    then = values_at(session, changed, moment) if changed else {}
+    return {risk_id: values["ref"] for risk_id, values in then.items() if "ref" in values}
+
+
+def _dated(flt: RiskFilter, today: date) -> RiskFilter:
+    """`flt` with its day: as recorded at a moment without `as_of` is the register of `today`."""
+    return replace(flt, as_of=today) if flt.as_recorded is not None and flt.as_of is None else flt
+
+
+def _existing(flt: RiskFilter) -> list[ColumnElement[bool]]:
+    """The risk existed on `flt`'s day (opened by then) as recorded at its moment (created by then)."""
+    conditions: list[ColumnElement[bool]] = []
+    if flt.as_of is not None:
+        conditions.append(R.opened_on <= flt.as_of)
+    if flt.as_recorded is not None:
+        conditions.append(R.created_at <= flt.as_recorded)
+    return conditions
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """The list's risk-ids statement (unordered), its ORDER BY and count statement, and what
@@ -299,7 +388,7 @@ def _plan(flt: RiskFilter, today: date) -> _Plan:
     reaching each risk's history in turn (~1 s at 100,000 risks). Without such a filter
     every risk of the day is listed, its review in force outer-joined.
     """
-    day = flt.as_of
+    day, moment = flt.as_of, flt.as_recorded
     review_driven = day is not None and (bool(flt.bands) or flt.min_score is not None)
     sorts = {name for name, _ in flt.sort}
     if day is None:
@@ -316,7 +405,7 @@ def _plan(flt: RiskFilter, today: date) -> _Plan:
             if sorts & _RISK_SORTS:
                 listed = rv.join(_RISK, R.id == rv.c.risk_id)
         else:
-            counted = listed = _RISK.outerjoin(rv, _in_force(rv.c, day))
+            counted = listed = _RISK.outerjoin(rv, _in_force(rv.c, day, moment))
             key = R.id
     if "service" in sorts:
         listed = listed.join(_SERVICE, S.id == R.service_id)
@@ -324,15 +413,19 @@ def _plan(flt: RiskFilter, today: date) -> _Plan:
     count = sa.select(func.count()).select_from(counted).where(*conditions)
     if review_driven:
         assert day is not None
-        # Counted as two index ranges: the reviews still in force (superseded_on NULL) and
-        # those superseded after the day, each with reviewed_on <= day. An OR of the two is
-        # no index range on PostgreSQL, which then reads every review of the bands up to the day.
-        latest, superseded = (
-            count.where(src.reviewed_on <= day, in_force).scalar_subquery()
-            for in_force in (src.superseded_on.is_(None), src.superseded_on > day)
-        )
-        count = sa.select(latest + superseded)
-        conditions = [*_in_force_conditions(src, day), *conditions]
+        # Counted as index ranges: the reviews still in force (superseded_on NULL) and those
+        # superseded after the day, each with reviewed_on <= day; as recorded at a moment, also
+        # those superseded by the day but on record only after the moment (superseded_at > T,
+        # its own index). An OR of them is no index range on PostgreSQL, which then reads
+        # every review of the bands up to the day.
+        ranges: list[ColumnElement[bool]] = [src.superseded_on.is_(None), src.superseded_on > day]
+        recorded: list[ColumnElement[bool]] = []
+        if moment is not None:
+            ranges.append(and_(src.superseded_at > moment, src.superseded_on <= day))
+            recorded.append(src.created_at <= moment)
+        parts = [count.where(src.reviewed_on <= day, *recorded, r).scalar_subquery() for r in ranges]
+        count = sa.select(sum(parts[1:], parts[0]))
+        conditions = [*_in_force_conditions(src, day, moment), *conditions]
     return _Plan(
         ids=sa.select(key).select_from(listed).where(*conditions).correlate(None),
         order=_order(
@@ -369,23 +462,39 @@ def _plan_cols(
     }
 
 
-def _in_force_conditions(rv: Any, day: date) -> list[ColumnElement[bool]]:
-    """The review is the one in force at the end of `day`: reviewed_on <= day < superseded_on."""
-    return [rv.reviewed_on <= day, or_(rv.superseded_on.is_(None), rv.superseded_on > day)]
-
-
-def _closed_conditions(event: Any, day: date) -> list[ColumnElement[bool]]:
-    """The status event is a closing in force at the end of `day`."""
+def _in_force_conditions(rv: Any, day: date, moment: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The review is the one in force at the end of `day`: reviewed_on <= day < superseded_on;
+    as recorded at `moment`, recorded by then, and superseded on record only after it counts as
+    not superseded."""
+    if moment is None:
+        return [rv.reviewed_on <= day, or_(rv.superseded_on.is_(None), rv.superseded_on > day)]
     return [
-        event.status == "closed",
-        event.effective_on <= day,
-        or_(event.superseded_on.is_(None), event.superseded_on > day),
+        rv.reviewed_on <= day,
+        rv.created_at <= moment,
+        or_(rv.superseded_on.is_(None), rv.superseded_on > day, rv.superseded_at > moment),
     ]
 
 
-def _in_force(rv: Any, day: date) -> ColumnElement[bool]:
-    """Join condition: `rv` is the review of the risk in force at the end of `day`."""
-    return and_(rv.risk_id == R.id, *_in_force_conditions(rv, day))
+def _closed_conditions(event: Any, day: date, moment: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The status event is a closing in force at the end of `day` (as recorded at `moment`:
+    recorded by then, and a reopening recorded after it does not end it)."""
+    if moment is None:
+        return [
+            event.status == "closed",
+            event.effective_on <= day,
+            or_(event.superseded_on.is_(None), event.superseded_on > day),
+        ]
+    return [
+        event.status == "closed",
+        event.effective_on <= day,
+        event.recorded_at <= moment,
+        or_(event.superseded_on.is_(None), event.superseded_on > day, event.superseded_at > moment),
+    ]
+
+
+def _in_force(rv: Any, day: date, moment: datetime | None = None) -> ColumnElement[bool]:
+    """Join condition: `rv` is the review of the risk in force at the end of `day` (as recorded at `moment`)."""
+    return and_(rv.risk_id == R.id, *_in_force_conditions(rv, day, moment))
 
 
 def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) -> list[ColumnElement[bool]]:
@@ -411,10 +520,16 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
             conditions.append(R.status == flt.status)
     else:
         due_day = day = flt.as_of
-        closed_then = sa.select(_EVENT.c.risk_id).where(*_closed_conditions(_EVENT.c, day)).correlate(None)
+        moment = flt.as_recorded
+        closed_then = (
+            sa.select(_EVENT.c.risk_id).where(*_closed_conditions(_EVENT.c, day, moment)).correlate(None)
+        )
         key = src.risk_id if review_driven else R.id
         open_then = key.not_in(closed_then)
         conditions.append(not_on_risk(R.opened_on > day))
+        if moment is not None and not review_driven:
+            # (reading the reviews first, a review recorded by then is of a risk recorded by then)
+            conditions.append(R.created_at <= moment)
         if flt.status == "open":
             conditions.append(open_then)
         elif flt.status == "closed":
@@ -427,7 +542,12 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
     if flt.min_score is not None:
         conditions.append(getattr(src, f"{prefix}_score") >= flt.min_score)
     if flt.response:
-        conditions.append(src.response == flt.response)
+        response = src.response == flt.response
+        if flt.as_of is not None and not review_driven:
+            # the response shown: the review in force's, or a risk never reviewed keeps its own
+            never = and_(src.risk_id.is_(None), _never_reviewed(flt.as_recorded), R.response == flt.response)
+            response = or_(response, never)
+        conditions.append(response)
     if flt.overdue is not None:
         due = src.next_review_due
         # Only an open risk can be overdue: open now, or not closed by the as_of day.
@@ -446,6 +566,14 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
             )
         )
     return conditions
+
+
+def _never_reviewed(moment: datetime | None) -> ColumnElement[bool]:
+    """The risk has no review at all (as recorded at `moment`): it shows its own controls and response."""
+    if moment is None:
+        return R.last_reviewed_on.is_(None)
+    recorded = sa.select(_REVIEW.c.id).where(_REVIEW.c.risk_id == R.id, _REVIEW.c.created_at <= moment)
+    return ~recorded.exists()
 
 
 def _risk_ids(condition: ColumnElement[bool]) -> Select[Any]:

@@ -96,7 +96,6 @@ _RISK_CHANGED = (
     "response",
     "last_reviewed_on",
     "next_review_due",
-    "opened_on",
     "version",
 )
 _REVIEW = table_of(Review)
@@ -135,7 +134,9 @@ _SERVICE_RISKS_TO_REVIEW = (
 
 _INSERT_REVIEWS = insert(_REVIEW).returning(_REVIEW.c.risk_id, _REVIEW.c.id)
 _CLOSE_PREVIOUS = (
-    update(_REVIEW).where(_REVIEW.c.id == bindparam("previous_id")).values(superseded_on=bindparam("day"))
+    update(_REVIEW)
+    .where(_REVIEW.c.id == bindparam("previous_id"))
+    .values(superseded_on=bindparam("day"), superseded_at=bindparam("recorded_at"))
 )
 _UPDATE_RISK = (
     update(_RISK)
@@ -226,6 +227,7 @@ def append_reviews(
                 "risk_id": risk.id,
                 "reviewed_on": entry.reviewed_on,
                 "superseded_on": None,
+                "superseded_at": None,
                 "reviewer": entry.reviewer,
                 "response": body.response or risk.response,
                 "controls": list(body.controls if body.controls is not None else current.get(risk.id, [])),
@@ -244,7 +246,7 @@ def append_reviews(
     for row in rows:
         row["id"] = new_ids[row["risk_id"]]
     closing = [
-        {"previous_id": latest[row["risk_id"]].id, "day": row["reviewed_on"]}
+        {"previous_id": latest[row["risk_id"]].id, "day": row["reviewed_on"], "recorded_at": now}
         for row in rows
         if row["risk_id"] in latest
     ]
@@ -408,7 +410,6 @@ def _risk_changes(risk: Any, review: dict[str, Any]) -> dict[str, Any]:
         "response": review["response"],
         "last_reviewed_on": review["reviewed_on"],
         "next_review_due": review["next_review_due"],
-        "opened_on": min(risk.opened_on, review["reviewed_on"]),
         "version": risk.version + 1,
     }
 
@@ -460,5 +461,5 @@ def snapshot(review: Mapping[str, Any]) -> dict[str, object]:
     return {
         name: value.isoformat() if isinstance(value, date) else value
         for name, value in review.items()
-        if name not in ("superseded_on", "created_at")
+        if name not in ("superseded_on", "superseded_at", "created_at")
     }

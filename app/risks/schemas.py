@@ -105,6 +105,7 @@ class RiskPage(BaseModel):
     page_size: int
     pages: int
     as_of: date | None
+    as_recorded: datetime | None = Field(default=None, description="only what had been stored by then")
     basis: Basis
 
 

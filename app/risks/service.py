@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -27,7 +27,7 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.models import AuditEvent, Risk, Service
+from app.models import AuditEvent, Risk, RiskStatusEvent, Service
 from app.models.base import utcnow
 from app.risks import listing, repository, reviews
 from app.risks import status as status_module
@@ -141,7 +141,7 @@ def add_risk(
     _flush_unique(session, risk, service.code)
     assert risk.id is not None
     replace_controls(session, {risk.id: new.controls})
-    status_module.record_opening(session, actor, calendar, risk, imported=source is not None)
+    opening = status_module.record_opening(session, actor, calendar, risk, imported=source is not None)
     review = None
     if review_body is not None and assessments is not None:
         review = reviews.append_review(
@@ -159,7 +159,8 @@ def add_risk(
         session.add(risk)
         session.flush()
     after = snapshot(risk, new.controls) | ({"first_review": reviews.snapshot(review)} if review else {})
-    return risk, after
+    # a late opening makes its entry late (app.audit.schemas.is_late reads it)
+    return risk, after | ({"late": True} if opening.late else {})
 
 
 def update_risk(
@@ -183,6 +184,8 @@ def update_risk(
         raise InvalidInput(
             "nothing to change", errors=[FieldProblem(("body",), "at least one field is required")]
         )
+    if risk.last_reviewed_on is not None:
+        _refuse_review_fields(fields, risk.id)
     assert risk.id is not None
     before = snapshot(risk, controls_of(session, [risk.id])[risk.id])
     for name in ("ref", "title", "consequence", "owner", "response", "status"):
@@ -198,7 +201,8 @@ def update_risk(
         risk.category = changes.category
     if "aliases" in fields:
         risk.aliases = _unique(changes.aliases or [], exclude=risk.ref)
-    action = _change_status(session, actor, calendar, risk, changes) or "risk.update"
+    event = _change_status(session, actor, calendar, risk, changes)
+    action = "risk.update" if event is None else "risk.close" if event.status == "closed" else "risk.reopen"
     if "controls" in fields and changes.controls is not None:
         replace_controls(session, {risk.id: changes.controls})
     risk.version += 1
@@ -207,6 +211,8 @@ def update_risk(
     _flush_unique(session, risk, service.code)
     after = snapshot(risk, controls_of(session, [risk.id])[risk.id])
     changed = {k for k in after if after[k] != before.get(k)} - {"version", "updated_at", "updated_by"}
+    # a status change's entry says its effective date and whether it is a late entry
+    dated = {} if event is None else {"status_on": event.effective_on.isoformat(), "late": event.late}
     record_change(
         session,
         actor,
@@ -215,15 +221,28 @@ def update_risk(
         str(risk.id),
         service.code,
         {k: before[k] for k in sorted(changed | {"version"})},
-        {k: after[k] for k in sorted(changed | {"version"})},
+        {k: after[k] for k in sorted(changed | {"version"})} | dated,
     )
     return risk
 
 
+def _refuse_review_fields(fields: set[str], risk_id: int | None) -> None:
+    """An assessed risk's controls and response change by review only, so that the risk's own
+    (what the register shows now) are always its latest review's."""
+    named = [name for name in ("controls", "response") if name in fields]
+    if named:
+        detail = (
+            f"an assessed risk's controls and response change by review: POST /api/v1/risks/{risk_id}/reviews"
+        )
+        raise InvalidInput(
+            detail, errors=[FieldProblem(("body", name), detail, "changed_by_review") for name in named]
+        )
+
+
 def _change_status(
     session: Session, actor: Principal, calendar: Calendar, risk: Risk, changes: RiskUpdate
-) -> str | None:
-    """Apply the PATCH's status change as a dated event; the audit action it is, or None.
+) -> RiskStatusEvent | None:
+    """Apply the PATCH's status change as a dated event and return it; None when there is none.
 
     `closed_on` is the first API's name for the `status_on` of a closing.
     """
@@ -256,8 +275,7 @@ def _change_status(
                 errors=[FieldProblem(("body", field), f"the risk is already {status}", "no_change")],
             )
         return None
-    status_module.change_status(session, actor, calendar, risk, status, day or calendar.today, field)
-    return "risk.close" if status == "closed" else "risk.reopen"
+    return status_module.change_status(session, actor, calendar, risk, status, day or calendar.today, field)
 
 
 def to_public(row: RiskRow, today: date) -> RiskPublic:
@@ -306,7 +324,8 @@ def page_public(
         page=page,
         page_size=page_size,
         pages=math.ceil(total / page_size) if total else 0,
-        as_of=flt.as_of,
+        as_of=flt.as_of or (today if flt.as_recorded is not None else None),
+        as_recorded=flt.as_recorded,
         basis="inherent" if flt.basis == "inherent" else "residual",
     )
 
@@ -333,12 +352,21 @@ def update_public(
     return public(session, actor, risk_id, calendar.today)
 
 
-def public(session: Session, actor: Principal, risk_id: int, today: date) -> RiskPublic:
-    """The risk as the API shows it now, if the actor may read it (404 otherwise)."""
-    row = listing.one(session, risk_id)
+def public(
+    session: Session,
+    actor: Principal,
+    risk_id: int,
+    today: date,
+    *,
+    as_of: date | None = None,
+    as_recorded: datetime | None = None,
+) -> RiskPublic:
+    """The risk as the API shows it now (or as of `as_of`, as recorded at `as_recorded`), if the
+    actor may read it and it existed then (404 otherwise)."""
+    row = listing.one(session, risk_id, as_of=as_of, as_recorded=as_recorded, today=today)
     if row is None or not actor.may(Action.READ, row.service_code):
         raise NotFound(f"no risk {risk_id}")
-    return to_public(row, today)
+    return to_public(row, as_of or today)
 
 
 def audit_history(

@@ -18,6 +18,7 @@ from app.access.principal import Principal
 from app.clock import Calendar
 from app.errors import FieldProblem, InvalidInput
 from app.models import Risk, RiskStatusEvent, table_of
+from app.models.base import utcnow
 from app.risks.schemas import StatusEventPublic
 
 _EVENT = table_of(RiskStatusEvent)
@@ -25,18 +26,18 @@ _EVENT = table_of(RiskStatusEvent)
 
 def record_opening(
     session: Session, actor: Principal, calendar: Calendar, risk: Risk, *, imported: bool = False
-) -> None:
+) -> RiskStatusEvent:
     """Record a new risk's `open` event on its opened_on (never late when imported from a plan)."""
     assert risk.id is not None
-    session.add(
-        RiskStatusEvent(
-            risk_id=risk.id,
-            status="open",
-            effective_on=risk.opened_on,
-            recorded_by=actor.name,
-            late=not imported and calendar.is_late(risk.opened_on),
-        )
+    event = RiskStatusEvent(
+        risk_id=risk.id,
+        status="open",
+        effective_on=risk.opened_on,
+        recorded_by=actor.name,
+        late=not imported and calendar.is_late(risk.opened_on),
     )
+    session.add(event)
+    return event
 
 
 def change_status(
@@ -47,15 +48,16 @@ def change_status(
     status: str,
     status_on: date,
     field: str,
-) -> bool:
-    """Close or reopen `risk` on `status_on`, appending an event; False when it already has that status.
+) -> RiskStatusEvent | None:
+    """Close or reopen `risk` on `status_on`, appending the event it returns; None when it already
+    has that status.
 
     Refuses (InvalidInput naming `field`) a date in the future, before the risk opened,
     before its latest status event, or, closing, before its latest review.
     """
     assert risk.id is not None
     if status == risk.status:
-        return False
+        return None
     latest = _latest_event(session, risk.id)
 
     def refuse(rule: str, detail: str) -> InvalidInput:
@@ -75,20 +77,23 @@ def change_status(
             "before_latest_review",
             f"{field} {status_on} is before the risk's latest review on {risk.last_reviewed_on}",
         )
+    now = utcnow()
     if latest is not None:
-        session.execute(update(_EVENT).where(_EVENT.c.id == latest.id).values(superseded_on=status_on))
-    session.add(
-        RiskStatusEvent(
-            risk_id=risk.id,
-            status=status,
-            effective_on=status_on,
-            recorded_by=actor.name,
-            late=calendar.is_late(status_on),
+        session.execute(
+            update(_EVENT).where(_EVENT.c.id == latest.id).values(superseded_on=status_on, superseded_at=now)
         )
+    event = RiskStatusEvent(
+        risk_id=risk.id,
+        status=status,
+        effective_on=status_on,
+        recorded_at=now,
+        recorded_by=actor.name,
+        late=calendar.is_late(status_on),
     )
+    session.add(event)
     risk.status = status
     risk.closed_on = status_on if status == "closed" else None
-    return True
+    return event
 
 
 def closed_spells(db: Connection, risk_ids: Sequence[int]) -> dict[int, list[tuple[date, date | None]]]:

@@ -37,6 +37,7 @@ FILTERS: list[dict[str, Any]] = [
     {"service": ["CP", "HS"], "band": ["Very High", "High"], "sort": "-score"},
     {"q": "ict", "status": "all", "sort": "id"},
     {"response": "tolerate", "band": ["Low", "Medium", "High", "Very High"], "status": "all"},
+    {"response": "treat", "status": "all"},
     {"band": ["High"], "service": ["CS"], "overdue": "false", "sort": "-score,service,ref"},
 ]
 
@@ -102,8 +103,10 @@ def expected_item(risk: dict[str, Any], day: date | None) -> dict[str, Any] | No
     return now | {
         "status": "closed" if closed else "open",
         "closed_on": risk["closed_on"].isoformat() if closed else None,
-        "response": shown["response"] if shown else now["response"],
-        "controls": shown["controls"] if shown else [],
+        # one source: the review in force; a risk never reviewed keeps its own; one first
+        # reviewed after the day had neither then
+        "response": shown["response"] if shown else None if risk["reviews"] else now["response"],
+        "controls": shown["controls"] if shown else [] if risk["reviews"] else now["controls"],
         "residual": shown["residual"] if shown else None,
         "inherent": shown["inherent"] if shown else None,
         "target": shown["target"] if shown else None,

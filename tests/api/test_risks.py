@@ -180,29 +180,27 @@ def test_patch_descriptive_fields(cp: TestClient) -> None:
     risk = make_risk(cp)
     _, etag = get_risk(cp, risk["id"])
     response = patch_risk(
-        cp,
-        risk["id"],
-        etag,
-        title="Total failure of ICT systems",
-        owner="ICT Manager",
-        response="transfer",
-        controls=["Off-site backup", "Disaster recovery contract"],
-        aliases=["ST05"],
+        cp, risk["id"], etag, title="Total failure of ICT systems", owner="ICT Manager", aliases=["ST05"]
     )
     assert response.status_code == 200, response.text
     updated = response.json()
     assert updated["title"] == "Total failure of ICT systems"
-    assert (updated["owner"], updated["response"], updated["aliases"]) == (
-        "ICT Manager",
-        "transfer",
-        ["ST05"],
-    )
-    assert updated["controls"] == ["Off-site backup", "Disaster recovery contract"]
+    assert (updated["owner"], updated["response"], updated["aliases"]) == ("ICT Manager", "treat", ["ST05"])
+    assert updated["controls"] == risk["controls"]
     assert updated["residual"] == risk["residual"]
     assert updated["version"] == risk["version"] + 1
     assert response.headers["ETag"] != etag
     assert response.headers["ETag"] == f'"{risk["id"]}-{updated["version"]}"'
     assert get_risk(cp, risk["id"]) == (updated, response.headers["ETag"])
+
+
+def test_patch_controls_and_response_of_a_risk_never_assessed(cp: TestClient) -> None:
+    risk = make_risk(cp, residual=None)
+    _, etag = get_risk(cp, risk["id"])
+    controls = ["Off-site backup", "Disaster recovery contract"]
+    response = patch_risk(cp, risk["id"], etag, response="transfer", controls=controls)
+    assert response.status_code == 200, response.text
+    assert (response.json()["response"], response.json()["controls"]) == ("transfer", controls)
 
 
 def test_two_patches_with_the_same_etag(cp: TestClient) -> None:

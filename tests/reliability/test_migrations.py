@@ -314,3 +314,43 @@ def test_a_closed_risks_closure_becomes_a_status_event_and_downgrades_back(empty
     assert "risk_status_event" not in _tables(empty_engine)
     upgrade(empty_engine)
     assert len(_read(empty_engine, "risk_status_event", ["id"])) == 3
+
+
+#: The revision that records when each review and status event was superseded.
+AS_RECORDED = "6c1f3a9e2b57"
+
+
+def test_superseded_at_is_backfilled_from_the_superseding_row(empty_engine: Engine) -> None:
+    """A superseded review (status event) gets the recorded time of the next one of its risk."""
+    upgrade(empty_engine, STATUS_EVENTS)
+    _fill(empty_engine)
+    meta = sa.MetaData()
+    review = sa.Table("review", meta, autoload_with=empty_engine)
+    event = sa.Table("risk_status_event", meta, autoload_with=empty_engine)
+    first, second = (datetime(2025, 1, 2, 9, tzinfo=UTC), datetime(2025, 6, 30, 16, tzinfo=UTC))
+    with empty_engine.begin() as conn:
+        for table, day, recorded in (
+            (review, "reviewed_on", "created_at"),
+            (event, "effective_on", "recorded_at"),
+        ):
+            # the superseding row comes first by id: the next one is found by date, then id
+            conn.execute(
+                table.update()
+                .where(table.c.id == 2)
+                .values(
+                    {"risk_id": 1, day: date(2025, 1, 1), "superseded_on": date(2025, 3, 1), recorded: first}
+                )
+            )
+            conn.execute(
+                table.update()
+                .where(table.c.id == 1)
+                .values({"risk_id": 1, day: date(2025, 3, 1), "superseded_on": None, recorded: second})
+            )
+    upgrade(empty_engine, AS_RECORDED)
+    for name in ("review", "risk_status_event"):
+        found = {r["id"]: r["superseded_at"] for r in _read(empty_engine, name, ["id", "superseded_at"])}
+        assert found[1] is None
+        assert _same(found[2], second), name
+    downgrade(empty_engine, STATUS_EVENTS)
+    assert "superseded_at" not in {c["name"] for c in sa.inspect(empty_engine).get_columns("review")}
+    upgrade(empty_engine)
