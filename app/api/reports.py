@@ -33,8 +33,15 @@ HeatmapBasis = TypeAliasType(
     ],
 )
 HeatmapFormat = TypeAliasType("HeatmapFormat", Literal["png", "svg"])
-RegisterFormat = TypeAliasType("RegisterFormat", Literal["html", "pdf", "csv", "xlsx"])
-ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx"])
+RegisterFormat = TypeAliasType("RegisterFormat", Literal["html", "pdf", "csv", "xlsx", "json"])
+RegisterTable = TypeAliasType(
+    "RegisterTable",
+    Annotated[
+        Literal["risks", "actions"],
+        Field(description="the CSV's rows: one per risk, or one per action of the register's risks"),
+    ],
+)
+ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx", "json"])
 
 
 def _files(*media_types: str) -> dict[int | str, dict[str, Any]]:
@@ -47,9 +54,13 @@ _REGISTERS = _files(
     "application/pdf",
     "text/csv",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/json",
 )
 _REPORTS = _files(
-    "text/html", "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    "text/html",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/json",
 )
 
 
@@ -137,13 +148,23 @@ async def get_register(
     calendar: CalendarDep,
     service: Annotated[str, Query(min_length=1, max_length=10, description="the service code")],
     format: Annotated[RegisterFormat, Query()] = "html",
+    table: Annotated[RegisterTable, Query()] = "risks",
     as_of: Day | None = None,
 ) -> Response:
-    """The residual-risk register of one service."""
+    """The residual-risk register of one service (`format=csv&table=actions`: its actions as CSV)."""
     _check_day(as_of, calendar.today, "as_of")
+    if table == "actions" and format != "csv":
+        raise InvalidInput(
+            "table=actions is a CSV export",
+            errors=[
+                FieldProblem(("query", "table"), "actions go with format=csv (the other formats show them)")
+            ],
+        )
     (code,) = _readable_codes(actor, [service])
     return _download(
-        await db.run(register_document, matrix, code, fmt=format, today=calendar.today, as_of=as_of)
+        await db.run(
+            register_document, matrix, code, fmt=format, today=calendar.today, as_of=as_of, table=table
+        )
     )
 
 
@@ -176,4 +197,6 @@ async def get_six_monthly_report(
             "the period has not started yet", errors=[FieldProblem(("query", "period"), "in the future")]
         )
     codes = _readable_codes(actor, service) if service else _council(actor)[0]
-    return _download(await db.run(review_document, matrix, chosen, fmt=format, service_codes=codes))
+    return _download(
+        await db.run(review_document, matrix, chosen, fmt=format, today=calendar.today, service_codes=codes)
+    )
