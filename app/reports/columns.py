@@ -296,7 +296,7 @@ EXCEPTIONS: tuple[Column[ExceptionRow], ...] = (
 NOT_REVIEWED: tuple[Column[RiskRow], ...] = (
     Column("ref", "Ref", _ref, "ref", pdf_width=16, xlsx_width=9),
     Column("service", "Service", lambda r: r.service_name, pdf_width=40, xlsx_width=24),
-    Column("title", "Risk", lambda r: r.title, pdf_width=90, xlsx_width=40),
+    Column("title", "Risk", lambda r: r.title, pdf_width=84, xlsx_width=40),
     Column("owner", "Owner", lambda r: r.owner, pdf_width=45, xlsx_width=24),
     *assessment(
         "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(12, 20), xlsx_widths=(9, 12)
@@ -307,10 +307,10 @@ NOT_REVIEWED: tuple[Column[RiskRow], ...] = (
         lambda r: r.last_reviewed_on,
         "day",
         empty="Never",
-        pdf_width=24,
+        pdf_width=28,
         xlsx_width=13,
     ),
-    Column("next_review_due", "Next review due", _due, "due", pdf_width=30, xlsx_width=13),
+    Column("next_review_due", "Next review due", _due, "due", pdf_width=32, xlsx_width=13),
     Column("overdue", "Overdue", lambda r: r.overdue, "flag", formats=_FILES, xlsx_width=9),
 )
 

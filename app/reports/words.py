@@ -105,6 +105,13 @@ def report_date_line(report: ReviewReport) -> str:
     return line + " (to date: the period has not ended)" if report.to_date else line
 
 
+def running_head(report: ReviewReport) -> str:
+    """The period at the top of each page; for the current period, to the report date only."""
+    if report.to_date:
+        return f"{format_long_day(report.start)} to date ({format_long_day(report.report_date)})"
+    return f"{format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
+
+
 def period_line(report: ReviewReport) -> str:
     """'Period: 1 April 2025 to 30 September 2025 (2025/26-H1)'."""
     return f"Period: {format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"

@@ -231,7 +231,10 @@ def cell_refs(matrix: Matrix, refs: tuple[str, ...], *, pair: bool = False) -> s
     """The refs of one cell exactly as the picture prints them ('CP01, CP02 +3 more'), on one
     line: a table beside the picture says the same."""
     per_line, max_lines = _ref_room(heatmap_layout(matrix, pair=pair), 0)
-    return " ".join(_refs_text(refs, per_line, max_lines).split("\n"))
+    lines = _refs_text(refs, per_line, max_lines).split("\n")
+    return "".join(
+        line if i == 0 else (" " if line.startswith("+") else ", ") + line for i, line in enumerate(lines)
+    )
 
 
 def _level_label(label: str, score: int) -> str:

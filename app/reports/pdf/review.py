@@ -26,6 +26,7 @@ from app.reports.words import (
     produced,
     report_date_line,
     review_scope,
+    running_head,
     summary_lines,
     worst_bands_heading,
 )
@@ -34,7 +35,7 @@ from app.reports.words import (
 @collector_paused()
 def render_review_pdf(report: ReviewReport, heatmaps_png: bytes | None = None) -> bytes:
     """The six-monthly review report as PDF bytes; `heatmaps_png` draws inherent beside residual."""
-    doc = Canvas(report.title, period_line(report).removeprefix("Period: "))
+    doc = Canvas(report.title, running_head(report))
     doc.add_page()
     doc.title_block(
         report.title,
