@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from app.actions.listing import OPEN_STATUSES
 from app.audit.trail import chain_head
 from app.clock import COUNCIL_ZONE
-from app.errors import NotFound
+from app.errors import FieldProblem, InvalidInput, NotFound
 from app.models import Action, Risk, Service
 from app.models.base import utcnow
 from app.reports.periods import Period, half_containing, previous
@@ -173,6 +173,11 @@ def review_report(
     if codes is not None and len(known) != len(set(codes)):
         missing = sorted(set(codes) - {s.code for s in known})
         raise NotFound(f"no service {', '.join(missing)}")
+    if period.start > today:
+        raise InvalidInput(
+            "the period has not started yet",
+            errors=[FieldProblem(("query", "period"), "starts after today")],
+        )
     listing_codes = [s.code for s in known]
     day = min(period.end, today)
     before = previous(period)
@@ -222,6 +227,7 @@ def review_report(
         (r for r in open_rows if r.last_reviewed_on is None or r.last_reviewed_on < period.start),
         key=by_score,
     )
+    unreviewed = {r.risk_id for r in not_reviewed}
     previous_bands = {b.name: 0 for b in matrix.bands} | {NOT_ASSESSED: 0}
     for then in at_start.values():
         if then.status == "open":
@@ -264,7 +270,7 @@ def review_report(
         high_risks=high,
         not_reviewed=not_reviewed,
         overdue=[r for r in not_reviewed if r.overdue]
-        + sorted((r for r in open_rows if r.overdue and r not in not_reviewed), key=by_score),
+        + sorted((r for r in open_rows if r.overdue and r.risk_id not in unreviewed), key=by_score),
         long_standing=sorted(long_standing, key=by_score),
         exceptions=sorted(exceptions, key=lambda e: by_score(e.risk)),
         above_appetite=[],  # no appetite statement is recorded yet: nothing is above it
