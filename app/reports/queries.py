@@ -186,13 +186,14 @@ def review_report(
     # before P: the start position) and the end of the one before that.
     at_day = _rows(session, listing_codes, None if day >= today else day, "all")
     at_start = {r.id: r for r in _rows(session, listing_codes, before.end, "all")}
-    at_earlier = {r.id: r for r in _rows(session, listing_codes, earlier.end, "all")}
+    worst = matrix.bands[-1].name
+    # Only a risk in the worst band then can be long-standing: read just those (off the band index).
+    at_earlier = {r.id: r for r in _rows(session, listing_codes, earlier.end, "open", bands=[worst])}
     in_period = [
         r for r in at_day if r.status == "open" or (r.closed_on is not None and r.closed_on >= period.start)
     ]
     actions = _actions(session, listing_codes, [r.id for r in in_period], day, today)
     worst_two = set(high_bands(matrix))
-    worst = matrix.bands[-1].name
     movements: dict[str, list[MovementRow]] = {d: [] for d in DIRECTIONS}
     open_rows: list[RiskRow] = []
     long_standing: list[RiskRow] = []
@@ -352,14 +353,20 @@ def cells_of(rows: Sequence[RiskRow], basis: str) -> HeatmapCells:
 
 
 def _rows(
-    session: Session, codes: Sequence[str] | None, as_of: date | None, status: str
+    session: Session,
+    codes: Sequence[str] | None,
+    as_of: date | None,
+    status: str,
+    *,
+    bands: Sequence[str] = (),
 ) -> list[listing.RiskRow]:
-    """The register rows of `codes` (None: every service), now or as of the end of `as_of`.
+    """The register rows of `codes` (None: every service), now or as of the end of `as_of`
+    (only those in `bands`, when given).
 
     Every read of a report's risks goes through here (with `_actions` for their actions), so
     what a report may see (as of a day, as recorded at a moment) is decided in one place.
     """
-    flt = RiskFilter(services=codes, status=status, as_of=as_of, sort=ORDER)
+    flt = RiskFilter(services=codes, status=status, as_of=as_of, sort=ORDER, bands=bands)
     return listing.every(session, flt, today=as_of or date.max)
 
 
