@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
-from app.reports.rows import ActionRow, AssessmentRow, ExceptionRow, MovementRow, RiskRow
+from app.reports.rows import ActionRow, AssessmentRow, ExceptionRow, MovementRow, ReviewReport, RiskRow
 from app.reports.words import exception_words, format_day
 
 Row = TypeVar("Row")
@@ -65,6 +65,12 @@ class ActionLine:
 def action_lines(risks: list[RiskRow]) -> list[ActionLine]:
     """Every action of `risks`, risk by risk in their order, soonest due first within a risk."""
     return [ActionLine(r, a) for r in risks for a in r.actions]
+
+
+def report_actions(report: ReviewReport) -> list[ActionLine]:
+    """The six-monthly report's actions: those of every risk open on its report date, by
+    service and ref."""
+    return action_lines(sorted(report.open_risks, key=lambda r: (r.service_code, r.ref)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,12 @@ from markupsafe import Markup, escape
 
 from app.reports import columns
 from app.reports.colours import ink_on
-from app.reports.columns import Column, action_lines, columns_for
+from app.reports.columns import Column, action_lines, columns_for, report_actions
 from app.reports.heatmap import heatmap_description
 from app.reports.printable import printable
 from app.reports.rows import NOT_ASSESSED, HeatmapCells, MovementRow, RegisterReport, ReviewReport
 from app.reports.words import (
+    ACTIONS_NOTE,
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
     NO_APPETITE,
@@ -84,7 +85,8 @@ def render_review_html(report: ReviewReport, heatmap_svg: str | None = None) -> 
         inherent_coverage=heatmap_coverage(report.inherent_heatmap, open_count),
         residual_coverage=heatmap_coverage(report.heatmap, open_count),
         movements=movements,
-        high_actions=action_lines(report.high_risks),
+        actions=report_actions(report),
+        actions_note=ACTIONS_NOTE,
         lists=[
             ("long-standing", f"Long-standing {report.matrix.bands[-1].name} risks", report.long_standing),
             ("not-reviewed", "Risks not reviewed in the period", report.not_reviewed),

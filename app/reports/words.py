@@ -47,6 +47,12 @@ EXCEPTION_WORDS = {
     "not_assessed": "not assessed",
 }
 
+#: What the six-monthly report's actions table holds.
+ACTIONS_NOTE = (
+    "Every action recorded against a risk open on the report date, with its owner, due date and "
+    "status then; an action is overdue when it is neither done nor cancelled and its due date has passed."
+)
+
 #: What the report says while the council has no risk appetite statement.
 NO_APPETITE = "No risk appetite statement is recorded, so no risk is measured against one."
 

@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from app.reports import columns as risk_columns
 from app.reports.colours import ink_on
-from app.reports.columns import Column, Kind, action_lines, columns_for
+from app.reports.columns import Column, Kind, action_lines, columns_for, report_actions
 from app.reports.printable import printable
 from app.reports.rows import NOT_ASSESSED, RegisterReport, ReviewReport
 from app.reports.words import (
@@ -87,7 +87,7 @@ def render_review_xlsx(report: ReviewReport) -> bytes:
     _risk_table(book.add_worksheet("Exceptions"), styles, risk_columns.EXCEPTIONS, report.exceptions)
     _movement_sheet(book.add_worksheet("Movement"), styles, report)
     _high_risks_sheet(book.add_worksheet("High risks"), styles, report)
-    _risk_table(book.add_worksheet("Actions"), styles, risk_columns.ACTIONS, action_lines(report.high_risks))
+    _risk_table(book.add_worksheet("Actions"), styles, risk_columns.ACTIONS, report_actions(report))
     lists = (
         ("Long-standing", report.long_standing),
         ("Not reviewed", report.not_reviewed),

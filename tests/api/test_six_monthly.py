@@ -66,6 +66,9 @@ def build_register(client: TestClient) -> None:
     assert late["late"] is True  # recorded today, 60 days after its effective date
     cp05 = make_risk(client, ref="CP05", residual=(4, 4), reviewed_on=ago(200))
     review(client, cp05["id"], (2, 3), reviewed_on=ago(5))
+    make_action(
+        client, cp05["id"], due_on=DAY + timedelta(days=60), description="Diversify partnership funding"
+    )
     make_risk(client, ref="CP06", residual=(2, 3), reviewed_on=ago(200))
     make_risk(client, ref="CP07", residual=None, opened_on=ago(200).isoformat())
     cp08 = make_risk(client, ref="CP08", residual=(1, 2), reviewed_on=ago(300))
@@ -148,6 +151,10 @@ def test_each_risk_carries_its_positions_and_actions(report: dict[str, Any]) -> 
             assert risk["next_review_due"] is None or risk["next_review_due"] < DAY.isoformat()
 
 
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _sections(text: str, headings: list[str]) -> dict[str, set[str]]:
     """The refs between each heading and the next (the last runs to the end of `text`)."""
     places = []
@@ -197,7 +204,13 @@ def test_the_pdf_html_and_xlsx_say_what_the_json_says(client: TestClient, report
     for sheet, group in sheets.items():
         assert {str(r[0]) for r in list(book[sheet].iter_rows(values_only=True))[1:]} == LISTS[group]
     actions = list(book["Actions"].iter_rows(values_only=True))[1:]
-    assert sorted(r[2] for r in actions) == ["Recruit two caseworkers", "Test the recovery plan"]
+    # every open risk's actions, not only the worst risks'
+    described = ["Diversify partnership funding", "Recruit two caseworkers", "Test the recovery plan"]
+    assert sorted(r[2] for r in actions) == described
+    for text in (flat(pdf_text), html):
+        assert "Actions (3)" in text
+        for description in described:
+            assert description in text
 
 
 def test_a_past_period_reports_at_its_end_and_not_to_date(client: TestClient, report: dict[str, Any]) -> None:

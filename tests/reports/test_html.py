@@ -171,7 +171,7 @@ def test_review_counts_by_band_per_service_with_a_council_total():
 def test_review_lists_every_high_risk_with_controls_and_the_not_reviewed():
     report = review_report(community_partnerships())
     html = render_review_html(report)
-    high = html.split('id="high-heading"')[1].split('id="high-actions"')[0]
+    high = html.split('id="high-heading"')[1].split('id="actions"')[0]
     for r in report.high_risks:
         assert r.ref in high
     assert "CP02" in high

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 from app.reports import columns as risk_columns
-from app.reports.columns import action_lines
+from app.reports.columns import report_actions
 from app.reports.heatmap import heatmap_description
 from app.reports.pdf.canvas import HEAD, MARGIN, Canvas, Cell, GridColumn, Row
 from app.reports.pdf.cells import risk_table
@@ -16,6 +16,7 @@ from app.reports.pdf.register import heatmap_table, register_table
 from app.reports.pdf.tagging import collector_paused
 from app.reports.rows import NOT_ASSESSED, ReviewReport
 from app.reports.words import (
+    ACTIONS_NOTE,
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
     NO_APPETITE,
@@ -63,14 +64,15 @@ def render_review_pdf(report: ReviewReport, heatmaps_png: bytes | None = None) -
     doc.heading(f"{worst} risks in full ({len(report.high_risks)})")
     if report.high_risks:
         risk_table(doc, report.matrix, risk_columns.HIGH_RISKS, report.high_risks)
-        lines = action_lines(report.high_risks)
-        doc.heading(f"Actions on these risks ({len(lines)})", level=1)
-        if lines:
-            risk_table(doc, report.matrix, risk_columns.ACTIONS, lines)
-        else:
-            doc.paragraph(f"No actions are recorded against the {worst} risks.")
     else:
         doc.paragraph(f"No {worst} risks on {format_long_day(report.report_date)}.")
+    lines = report_actions(report)
+    doc.heading(f"Actions ({len(lines)})")
+    if lines:
+        doc.paragraph(ACTIONS_NOTE)
+        risk_table(doc, report.matrix, risk_columns.ACTIONS, lines)
+    else:
+        doc.paragraph("No actions are recorded against the open risks.")
     doc.heading("Movement in the period")
     doc.paragraph(movement_basis(report))
     for direction in MOVEMENT_ORDER:
