@@ -24,6 +24,7 @@ from app.clock import COUNCIL_ZONE
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.models import Action, Risk, Service
 from app.models.base import utcnow
+from app.reports.movement import band_then, exception_reasons, movement_group
 from app.reports.periods import Period, half_containing, previous
 from app.reports.rows import (
     DIRECTIONS,
@@ -206,7 +207,11 @@ def review_report(
         if group == "closed":
             continue
         open_rows.append(row)
-        if _band(found) == worst and _band(start) == worst and _band(at_earlier.get(found.id)) == worst:
+        if (
+            band_then(found) == worst
+            and band_then(start) == worst
+            and band_then(at_earlier.get(found.id)) == worst
+        ):
             long_standing.append(row)
         reasons = exception_reasons(row, worst_two)
         if reasons:
@@ -232,7 +237,7 @@ def review_report(
     previous_bands = {b.name: 0 for b in matrix.bands} | {NOT_ASSESSED: 0}
     for then in at_start.values():
         if then.status == "open":
-            previous_bands[_band(then) or NOT_ASSESSED] += 1
+            previous_bands[band_then(then) or NOT_ASSESSED] += 1
     summaries = [_service_summary(matrix, service, open_rows) for service in known]
     registers = []
     if with_registers:
@@ -281,46 +286,6 @@ def review_report(
         previous_bands=previous_bands,
         registers=registers,
     )
-
-
-def movement_group(end: listing.RiskRow, start: listing.RiskRow | None) -> str:
-    """The movement group of a risk open at some time in a period (DOMAIN.md), from the risk on
-    the report date and on the day before the period (None: not yet opened then)."""
-    if end.status == "closed":
-        return "closed"
-    if start is None or start.status == "closed":
-        return "new"  # opened in the period, or reopened in it after a closure
-    if end.residual is None:
-        return "not_assessed"
-    if start.residual is None:
-        return "first_assessed"
-    if end.residual.score == start.residual.score:
-        return "unchanged"
-    return "up" if end.residual.score > start.residual.score else "down"
-
-
-def exception_reasons(row: RiskRow, worst_two: set[str]) -> tuple[str, ...]:
-    """Why an open risk is an exception for committee on the report date (none: it is not)."""
-    reasons: list[str] = []
-    if row.residual is None:
-        return ("not_assessed",)
-    if row.residual.band in worst_two:
-        if not row.owner.strip():
-            reasons.append("no_owner")
-        if not row.response:
-            reasons.append("no_response")
-        if not row.controls:
-            reasons.append("no_controls")
-        if row.response == "treat" and not any(a.open for a in row.actions):
-            reasons.append("no_open_action")
-    return tuple(reasons)
-
-
-def _band(row: listing.RiskRow | None) -> str | None:
-    """The residual band of a risk open on the day read (None: not open, or not assessed)."""
-    if row is None or row.status != "open" or row.residual is None:
-        return None
-    return row.residual.band
 
 
 def _by_score(r: RiskRow) -> tuple[int, str, str]:
