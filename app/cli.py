@@ -350,7 +350,8 @@ cli.add_typer(report_cli, name="report")
 @report_cli.command("register")
 def report_register(
     service: Annotated[str, typer.Option(help="the service code, e.g. CP")],
-    format: Annotated[str, typer.Option(help="html, pdf, csv or xlsx")] = "pdf",
+    format: Annotated[str, typer.Option(help="html, pdf, csv, xlsx or json")] = "pdf",
+    table: Annotated[str, typer.Option(help="risks, or actions (with --format csv)")] = "risks",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="file to write (default: its own name)")
     ] = None,
@@ -363,8 +364,10 @@ def report_register(
     from app.config import matrix_in_force
     from app.reports.documents import register_document
 
-    if format not in ("html", "pdf", "csv", "xlsx"):
-        raise _fail(f"format {format!r}: choose html, pdf, csv or xlsx")
+    if format not in ("html", "pdf", "csv", "xlsx", "json"):
+        raise _fail(f"format {format!r}: choose html, pdf, csv, xlsx or json")
+    if table not in ("risks", "actions") or (table == "actions" and format != "csv"):
+        raise _fail(f"table {table!r}: choose risks, or actions with --format csv")
     try:
         with (
             _progress(f"register {service.upper()} ({format})"),
@@ -377,6 +380,7 @@ def report_register(
                 fmt=format,
                 today=today(),
                 as_of=as_of.date() if as_of else None,
+                table=table,
             )
     except RiskregError as exc:
         raise _fail(exc.detail) from exc
@@ -391,7 +395,7 @@ def report_six_monthly(
     ] = None,
     to: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="last day (with --from)")] = None,
     service: Annotated[list[str] | None, typer.Option(help="service code(s); default: council-wide")] = None,
-    format: Annotated[str, typer.Option(help="html, pdf or xlsx")] = "pdf",
+    format: Annotated[str, typer.Option(help="html, pdf, xlsx or json")] = "pdf",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="file to write (default: its own name)")
     ] = None,
@@ -402,8 +406,8 @@ def report_six_monthly(
     from app.reports.documents import review_document
     from app.reports.periods import PeriodError, parse_period
 
-    if format not in ("html", "pdf", "xlsx"):
-        raise _fail(f"format {format!r}: choose html, pdf or xlsx")
+    if format not in ("html", "pdf", "xlsx", "json"):
+        raise _fail(f"format {format!r}: choose html, pdf, xlsx or json")
     try:
         chosen = parse_period(
             period,
@@ -421,7 +425,12 @@ def report_six_monthly(
             transaction(_engine(), write=False) as session,
         ):
             document = review_document(
-                session, matrix_in_force(get_settings()), chosen, fmt=format, service_codes=codes
+                session,
+                matrix_in_force(get_settings()),
+                chosen,
+                fmt=format,
+                today=today(),
+                service_codes=codes,
             )
     except RiskregError as exc:
         raise _fail(exc.detail) from exc

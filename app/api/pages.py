@@ -62,8 +62,10 @@ def home(request: Request, matrix: MatrixDep, calendar: CalendarDep) -> Response
         codes = [s.code for s in listed] if principal.readable_services() is not None else None
         cells = queries.heatmap(session, codes, "residual")
     from app.reports.heatmap import render_heatmap
+    from app.reports.words import format_long_day
 
-    svg = render_heatmap(matrix, cells, title=f"Council residual risk, {calendar.today:%d %b %Y}", fmt="svg")
+    title = f"Council residual risk, {format_long_day(calendar.today)}"
+    svg = render_heatmap(matrix, cells, title=title, fmt="svg")
     last = half_containing(half_containing(calendar.today).start - timedelta(days=1))
     page = (
         _templates()
@@ -77,6 +79,7 @@ def home(request: Request, matrix: MatrixDep, calendar: CalendarDep) -> Response
             today=calendar.today,
             last_period=last,
             current_period=half_containing(calendar.today),
+            long_day=format_long_day,
         )
     )
     return HTMLResponse(page)

@@ -33,8 +33,15 @@ HeatmapBasis = TypeAliasType(
     ],
 )
 HeatmapFormat = TypeAliasType("HeatmapFormat", Literal["png", "svg"])
-RegisterFormat = TypeAliasType("RegisterFormat", Literal["html", "pdf", "csv", "xlsx"])
-ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx"])
+RegisterFormat = TypeAliasType("RegisterFormat", Literal["html", "pdf", "csv", "xlsx", "json"])
+RegisterTable = TypeAliasType(
+    "RegisterTable",
+    Annotated[
+        Literal["risks", "actions"],
+        Field(description="the CSV's rows: one per risk, or one per action of the register's risks"),
+    ],
+)
+ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx", "json"])
 
 
 _AS_RECORDED = "only what had been stored by this moment: ISO 8601 with its offset (without as_of: today's, as recorded then)"
@@ -50,9 +57,13 @@ _REGISTERS = _files(
     "application/pdf",
     "text/csv",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/json",
 )
 _REPORTS = _files(
-    "text/html", "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    "text/html",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/json",
 )
 
 
@@ -142,11 +153,20 @@ async def get_register(
     calendar: CalendarDep,
     service: Annotated[str, Query(min_length=1, max_length=10, description="the service code")],
     format: Annotated[RegisterFormat, Query()] = "html",
+    table: Annotated[RegisterTable, Query()] = "risks",
     as_of: Day | None = None,
     as_recorded: Annotated[Moment | None, Query(description=_AS_RECORDED)] = None,
 ) -> Response:
-    """The residual-risk register of one service (as of a day, as recorded at a moment)."""
+    """The residual-risk register of one service, as of a day and as recorded at a moment
+    (`format=csv&table=actions`: its actions as CSV)."""
     _check_day(as_of, calendar.today, "as_of")
+    if table == "actions" and format != "csv":
+        raise InvalidInput(
+            "table=actions is a CSV export",
+            errors=[
+                FieldProblem(("query", "table"), "actions go with format=csv (the other formats show them)")
+            ],
+        )
     (code,) = _readable_codes(actor, [service])
     document = await db.run(
         register_document,
@@ -156,6 +176,7 @@ async def get_register(
         today=calendar.today,
         as_of=as_of,
         as_recorded=as_recorded,
+        table=table,
     )
     return _download(document)
 
@@ -176,8 +197,10 @@ async def get_six_monthly_report(
         Query(description="service code(s); none: council-wide"),
     ] = None,
     format: Annotated[ReportFormat, Query()] = "pdf",
+    as_recorded: Annotated[Moment | None, Query(description=_AS_RECORDED)] = None,
 ) -> Response:
-    """The six-monthly review report for committee: a financial half (or from/to dates)."""
+    """The six-monthly review report for committee: a financial half (or from/to dates); with
+    `as_recorded`, as it could be produced at that moment (the same paper again)."""
     try:
         chosen = parse_period(
             period, start=from_, end=to, today=calendar.today, earliest=settings.earliest_date
@@ -189,4 +212,14 @@ async def get_six_monthly_report(
             "the period has not started yet", errors=[FieldProblem(("query", "period"), "in the future")]
         )
     codes = _readable_codes(actor, service) if service else _council(actor)[0]
-    return _download(await db.run(review_document, matrix, chosen, fmt=format, service_codes=codes))
+    return _download(
+        await db.run(
+            review_document,
+            matrix,
+            chosen,
+            fmt=format,
+            today=calendar.today,
+            service_codes=codes,
+            as_recorded=as_recorded,
+        )
+    )

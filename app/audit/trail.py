@@ -123,9 +123,23 @@ def entry_hash(entry: AuditEvent | Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def chain_head(session: Session) -> ChainHead:
-    """The head of the trail now: its count, newest id and newest hash (one snapshot)."""
-    newest = session.execute(_HEAD).first()
+def chain_head(session: Session, at: datetime | None = None) -> ChainHead:
+    """The head of the trail now (or as recorded at `at`: the entries made by then): its
+    count, newest id and newest hash (one snapshot)."""
+    statement = _HEAD
+    if at is not None:
+        made_by = _AUDIT.c.occurred_at <= at
+        statement = (
+            select(
+                select(func.count()).select_from(_AUDIT).where(made_by).scalar_subquery().label("entries"),
+                _AUDIT.c.id,
+                _AUDIT.c.hash,
+            )
+            .where(made_by)
+            .order_by(_AUDIT.c.id.desc())
+            .limit(1)
+        )
+    newest = session.execute(statement).first()
     if newest is None:
         return ChainHead(count=0, last_id=0, hash=GENESIS)
     return ChainHead(count=int(newest.entries), last_id=int(newest.id), hash=str(newest.hash))

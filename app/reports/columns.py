@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
-from app.reports.rows import AssessmentRow, MovementRow, RiskRow
+from app.reports.rows import ActionRow, AssessmentRow, ExceptionRow, MovementRow, ReviewReport, RiskRow
+from app.reports.words import exception_words, format_day
 
 Row = TypeVar("Row")
 Format = Literal["html", "pdf", "xlsx", "csv"]
@@ -22,8 +23,11 @@ Format = Literal["html", "pdf", "xlsx", "csv"]
 #: How a renderer draws a value:
 #: text (str), ref (Ref), controls (tuple of str), word (a stored word: 'treat', shown
 #: capitalised), number (int or None), band (band name or None), day (date or None),
-#: due (Due), flag (bool), direction (one of rows.DIRECTIONS).
-Kind = Literal["text", "ref", "controls", "word", "number", "band", "day", "due", "flag", "direction"]
+#: due (Due), flag (bool), direction (one of rows.DIRECTIONS), assessment (AssessmentRow or
+#: None: band and score in one cell, 'High 9').
+Kind = Literal[
+    "text", "ref", "controls", "word", "number", "band", "day", "due", "flag", "direction", "assessment"
+]
 
 EVERY_FORMAT: frozenset[Format] = frozenset(("html", "pdf", "xlsx", "csv"))
 _CSV: frozenset[Format] = frozenset(("csv",))
@@ -48,6 +52,25 @@ class Due:
 
     day: date | None
     overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLine:
+    """One action with the risk it belongs to: a row of an actions table."""
+
+    risk: RiskRow
+    action: ActionRow
+
+
+def action_lines(risks: list[RiskRow]) -> list[ActionLine]:
+    """Every action of `risks`, risk by risk in their order, soonest due first within a risk."""
+    return [ActionLine(r, a) for r in risks for a in r.actions]
+
+
+def report_actions(report: ReviewReport) -> list[ActionLine]:
+    """The six-monthly report's actions: those of every risk open on its report date, by
+    service and ref."""
+    return action_lines(sorted(report.open_risks, key=lambda r: (r.service_code, r.ref)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +153,15 @@ def _part(get: Callable[[Row], AssessmentRow | None], part: str) -> Callable[[Ro
     return value
 
 
+def movement_note(r: RiskRow) -> str:
+    """What a movement row adds to the scores: when it closed, that it was reopened."""
+    if r.closed_on is not None:
+        return f"Closed {format_day(r.closed_on)}"
+    if r.reopened:
+        return "Reopened in the period"
+    return ""
+
+
 def _ref(r: RiskRow) -> Ref:
     return Ref(r.ref, r.aliases, r.status == "closed")
 
@@ -142,20 +174,38 @@ def _residual(r: RiskRow) -> AssessmentRow | None:
     return r.residual
 
 
+def _assessment_column(
+    key: str, header: str, get: Callable[[RiskRow], AssessmentRow | None], pdf_width: float = 15
+) -> Column[RiskRow]:
+    """One assessment in one cell ('High 9'), for the pages and the workbook; the CSV has its parts."""
+    return Column(
+        key,
+        header,
+        get,
+        "assessment",
+        formats=frozenset(("html", "pdf", "xlsx")),
+        empty="Not assessed",
+        pdf_width=pdf_width,
+        xlsx_width=12,
+    )
+
+
 #: The residual-risk register of one service (also in the six-monthly report).
 REGISTER: tuple[Column[RiskRow], ...] = (
     Column("service_code", "Service code", lambda r: r.service_code, formats=_CSV),
     Column("service", "Service", lambda r: r.service_name, formats=_CSV),
-    Column("ref", "Ref", _ref, "ref", pdf_width=16, xlsx_width=9),
+    Column("ref", "Ref", _ref, "ref", pdf_width=14, xlsx_width=9),
     Column("aliases", "Aliases", lambda r: " ".join(r.aliases), formats=_FILES, xlsx_width=10),
-    Column("title", "Risk", lambda r: r.title, pdf_width=25, xlsx_width=32),
-    Column("category", "Category", lambda r: r.category or "", "word", pdf_width=16, xlsx_width=13),
-    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=26, xlsx_width=36),
-    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=54, xlsx_width=55),
+    Column("title", "Risk", lambda r: r.title, pdf_width=23, xlsx_width=32),
+    Column("category", "Category", lambda r: r.category or "", "word", pdf_width=17, xlsx_width=13),
+    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=25, xlsx_width=36),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=40, xlsx_width=55),
     Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
-    Column("owner", "Owner", lambda r: r.owner, pdf_width=17, xlsx_width=24),
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=16, xlsx_width=24),
     Column("status", "Status", lambda r: r.status, "word", formats=_FILES, xlsx_width=9),
-    *assessment("residual", "Residual", _residual, pdf_widths=(7, 7, 11, 17), xlsx_widths=(11, 9, 9, 12)),
+    _assessment_column("inherent", "Inherent", lambda r: r.inherent, pdf_width=17),
+    *assessment("residual", "Residual", _residual, pdf_widths=(6, 6, 11, 15), xlsx_widths=(11, 9, 9, 12)),
+    _assessment_column("target", "Target", lambda r: r.target, pdf_width=16),
     *assessment("inherent", "Inherent", lambda r: r.inherent, formats=_CSV),
     *assessment("target", "Target", lambda r: r.target, formats=_CSV),
     Column(
@@ -164,10 +214,10 @@ REGISTER: tuple[Column[RiskRow], ...] = (
         lambda r: r.last_reviewed_on,
         "day",
         empty="Never",
-        pdf_width=20,
+        pdf_width=18,
         xlsx_width=13,
     ),
-    Column("next_review_due", "Next review due", _due, "due", pdf_width=23, xlsx_width=13),
+    Column("next_review_due", "Next review due", _due, "due", pdf_width=18, xlsx_width=13),
     Column("overdue", "Overdue", lambda r: r.overdue, "flag", formats=_FILES, xlsx_width=9),
     Column(
         "direction",
@@ -175,40 +225,84 @@ REGISTER: tuple[Column[RiskRow], ...] = (
         lambda r: r.direction,
         "direction",
         pdf_header="Direction",
-        pdf_width=21,
+        pdf_width=18,
         xlsx_width=13,
     ),
+    Column("actions", "Actions", lambda r: len(r.actions), "number", formats=_FILES, xlsx_width=9),
 )
 
-#: The six-monthly report's risks in the worst two bands.
+#: The six-monthly report's risks in the worst two bands, in full (their actions follow in ACTIONS).
 HIGH_RISKS: tuple[Column[RiskRow], ...] = (
-    Column("ref", "Ref", _ref, "ref", pdf_width=16, xlsx_width=9),
-    Column("service", "Service", lambda r: r.service_name, pdf_width=28, xlsx_width=24),
-    Column("title", "Risk", lambda r: r.title, pdf_width=30, xlsx_width=32),
-    Column("category", "Category", lambda r: r.category or "", "word", pdf_width=16, xlsx_width=13),
-    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=34, xlsx_width=36),
-    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=62, xlsx_width=55),
+    Column("ref", "Ref", _ref, "ref", pdf_width=14, xlsx_width=9),
+    Column("service", "Service", lambda r: r.service_name, pdf_width=20, xlsx_width=24),
+    Column("title", "Risk", lambda r: r.title, pdf_width=24, xlsx_width=32),
+    Column("category", "Category", lambda r: r.category or "", "word", formats=_FILES, xlsx_width=13),
+    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=24, xlsx_width=36),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=47, xlsx_width=55),
     Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
-    Column("owner", "Owner", lambda r: r.owner, pdf_width=20, xlsx_width=24),
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=18, xlsx_width=24),
+    _assessment_column("inherent", "Inherent", lambda r: r.inherent, pdf_width=17),
     *assessment(
-        "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(11, 17), xlsx_widths=(9, 12)
+        "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(12, 16), xlsx_widths=(9, 12)
     ),
+    _assessment_column("target", "Target", lambda r: r.target, pdf_width=16),
+    _assessment_column("start", "At the start", lambda r: r.start, pdf_width=17),
     Column(
         "direction",
         "Direction of travel",
         lambda r: r.direction,
         "direction",
         pdf_header="Direction",
+        pdf_width=20,
+        xlsx_width=13,
+    ),
+    Column("actions", "Actions", lambda r: len(r.actions), "number", pdf_width=15, xlsx_width=9),
+)
+
+#: Every action of the risks a report shows in full: who, by when, where it stands.
+ACTIONS: tuple[Column[ActionLine], ...] = (
+    Column("service_code", "Service code", lambda a: a.risk.service_code, formats=_CSV),
+    Column("ref", "Ref", lambda a: _ref(a.risk), "ref", pdf_width=16, xlsx_width=9),
+    Column("risk", "Risk", lambda a: a.risk.title, pdf_width=50, xlsx_width=32),
+    Column("action", "Action", lambda a: a.action.description, pdf_width=95, xlsx_width=48),
+    Column("owner", "Owner", lambda a: a.action.owner, pdf_width=40, xlsx_width=24),
+    Column(
+        "due_on", "Due", lambda a: Due(a.action.due_on, a.action.overdue), "due", pdf_width=28, xlsx_width=13
+    ),
+    Column("status", "Status", lambda a: a.action.status, "word", pdf_width=22, xlsx_width=12),
+    Column(
+        "completed_on",
+        "Done on",
+        lambda a: a.action.completed_on,
+        "day",
         pdf_width=26,
         xlsx_width=13,
     ),
+    Column("overdue", "Overdue", lambda a: a.action.overdue, "flag", formats=_FILES, xlsx_width=9),
+)
+
+#: The exceptions for committee: each risk and why.
+EXCEPTIONS: tuple[Column[ExceptionRow], ...] = (
+    Column("ref", "Ref", lambda e: _ref(e.risk), "ref", pdf_width=16, xlsx_width=9),
+    Column("service", "Service", lambda e: e.risk.service_name, pdf_width=40, xlsx_width=24),
+    Column("title", "Risk", lambda e: e.risk.title, pdf_width=80, xlsx_width=40),
+    Column("owner", "Owner", lambda e: e.risk.owner, pdf_width=40, xlsx_width=24),
+    *assessment(
+        "residual",
+        "Residual",
+        lambda e: e.risk.residual,
+        parts=("score", "band"),
+        pdf_widths=(12, 20),
+        xlsx_widths=(9, 12),
+    ),
+    Column("reasons", "Why", lambda e: exception_words(e.reasons), pdf_width=69, xlsx_width=40),
 )
 
 #: The six-monthly report's open risks not reviewed in the period.
 NOT_REVIEWED: tuple[Column[RiskRow], ...] = (
     Column("ref", "Ref", _ref, "ref", pdf_width=16, xlsx_width=9),
     Column("service", "Service", lambda r: r.service_name, pdf_width=40, xlsx_width=24),
-    Column("title", "Risk", lambda r: r.title, pdf_width=90, xlsx_width=40),
+    Column("title", "Risk", lambda r: r.title, pdf_width=84, xlsx_width=40),
     Column("owner", "Owner", lambda r: r.owner, pdf_width=45, xlsx_width=24),
     *assessment(
         "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(12, 20), xlsx_widths=(9, 12)
@@ -219,10 +313,10 @@ NOT_REVIEWED: tuple[Column[RiskRow], ...] = (
         lambda r: r.last_reviewed_on,
         "day",
         empty="Never",
-        pdf_width=24,
+        pdf_width=28,
         xlsx_width=13,
     ),
-    Column("next_review_due", "Next review due", _due, "due", pdf_width=30, xlsx_width=13),
+    Column("next_review_due", "Next review due", _due, "due", pdf_width=32, xlsx_width=13),
     Column("overdue", "Overdue", lambda r: r.overdue, "flag", formats=_FILES, xlsx_width=9),
 )
 
@@ -233,7 +327,8 @@ _DASH = "\u2013"  # en dash: no score at one end of the period
 MOVEMENT: tuple[Column[MovementRow], ...] = (
     Column("ref", "Ref", lambda m: _ref(m.risk), "ref", pdf_width=18, xlsx_width=9),
     Column("service", "Service", lambda m: m.risk.service_name, pdf_width=40, xlsx_width=26),
-    Column("title", "Risk", lambda m: m.risk.title, pdf_width=109, xlsx_width=44),
+    Column("title", "Risk", lambda m: m.risk.title, pdf_width=77, xlsx_width=44),
+    Column("note", "Note", lambda m: movement_note(m.risk), pdf_width=32, xlsx_width=26),
     Column(
         "previous_score",
         "Previous score",

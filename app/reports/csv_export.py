@@ -1,4 +1,4 @@
-"""CSV export of a service's register: one header row, one row per risk.
+"""CSV exports of a service's register: one row per risk, or (the actions export) one per action.
 
 Formula injection is neutralised the way OWASP advises ("CSV Injection"): any cell
 whose text starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from app.reports import columns as risk_columns
-from app.reports.columns import Column, columns_for
+from app.reports.columns import Column, action_lines, columns_for
 from app.reports.printable import printable
 from app.reports.rows import RegisterReport, RiskRow
 
@@ -37,12 +37,27 @@ def render_register_csv(report: RegisterReport) -> str:
     return out.getvalue()
 
 
+#: The columns of the actions CSV, in order.
+ACTION_CSV_COLUMNS = tuple(c.heading("csv") for c in columns_for(risk_columns.ACTIONS, "csv"))
+
+
+def render_actions_csv(report: RegisterReport) -> str:
+    """The actions of the register's risks as CSV text (header row first), one row per action."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    shown = columns_for(risk_columns.ACTIONS, "csv")
+    writer.writerow(c.heading("csv") for c in shown)
+    for line in action_lines(report.risks):
+        writer.writerow([_cell(c, c.value(line)) for c in shown])
+    return out.getvalue()
+
+
 def csv_row(risk: RiskRow) -> list[str]:
     """One risk as the CSV cells of `CSV_COLUMNS`: dates ISO, missing values empty."""
     return [_cell(c, c.value(risk)) for c in columns_for(risk_columns.REGISTER, "csv")]
 
 
-def _cell(column: Column[RiskRow], value: Any) -> str:
+def _cell(column: Column[Any], value: Any) -> str:
     """A value as CSV text: words as stored (`treat`, `up`), `yes`/`no` for a flag."""
     if value is None:
         return ""

@@ -20,6 +20,7 @@ from app.reports import queries
 from app.reports.periods import Period
 from app.reports.printable import printable
 from app.reports.rows import HeatmapCells, RegisterReport, ReviewReport
+from app.reports.words import format_long_day
 from app.scoring import Matrix
 
 MEDIA_TYPES = {
@@ -29,6 +30,7 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
 }
 
 
@@ -95,10 +97,10 @@ def heatmap_document(
     if scope is None:
         scope = _scope_name(service_codes, names)
     if basis == "both":
-        title = f"{scope}: inherent and residual risk, {when:%d %b %Y}"
+        title = f"{scope}: inherent and residual risk, {format_long_day(when)}"
         picture = heatmap_pair_picture(matrix, panels[0], panels[1], title=title, fmt=fmt)
     else:
-        title = f"{scope}: {basis} risk, {when:%d %b %Y}"
+        title = f"{scope}: {basis} risk, {format_long_day(when)}"
         picture = heatmap_picture(matrix, panels[0], title=title, fmt=fmt)
     slug = "-".join(scope.lower().split())
     filename = f"heatmap-{slug}-{basis}-{when.isoformat()}.{fmt}"
@@ -124,25 +126,47 @@ def register_document(
     today: date,
     as_of: date | None = None,
     as_recorded: datetime | None = None,
+    table: str = "risks",
 ) -> Document:
-    """The residual-risk register of one service in html, pdf, csv or xlsx (as recorded at a moment)."""
+    """The residual-risk register of one service in html, pdf, csv, xlsx or json (as recorded at
+    a moment); with `table="actions"` (csv only) the actions of its risks instead of the risks."""
     report = queries.register(
         session, matrix, service_code, today=today, as_of=as_of, as_recorded=as_recorded
     )
+    if table == "actions":
+        from app.reports.csv_export import render_actions_csv
+
+        name = f"risk-actions-{report.service_code}-{report.as_of.isoformat()}.csv"
+        return Document(render_actions_csv(report).encode("utf-8"), MEDIA_TYPES["csv"], name)
     name = f"risk-register-{report.service_code}-{report.as_of.isoformat()}.{fmt}"
     content = _REGISTER_RENDERERS[fmt](report, f"{report.service_name}: residual risk")
     return Document(content, MEDIA_TYPES[fmt], name)
 
 
 def review_document(
-    session: Session, matrix: Matrix, period: Period, *, fmt: str, service_codes: Sequence[str] | None = None
+    session: Session,
+    matrix: Matrix,
+    period: Period,
+    *,
+    fmt: str,
+    today: date,
+    service_codes: Sequence[str] | None = None,
+    as_recorded: datetime | None = None,
 ) -> Document:
-    """The six-monthly review report for `period` in html, pdf or xlsx."""
-    report = queries.review_report(session, matrix, period, service_codes=service_codes)
+    """The six-monthly review report for `period` in html, pdf, xlsx or json (as recorded at a
+    moment: only what had been stored by then, so a past paper can be produced again)."""
+    report = queries.review_report(
+        session,
+        matrix,
+        period,
+        today=today,
+        service_codes=service_codes,
+        with_registers=fmt != "json",
+        as_recorded=as_recorded,
+    )
     scope = report.service_code or "council"
     name = f"six-monthly-review-{period.label.replace('/', '-').replace(' ', '_')}-{scope}.{fmt}"
-    content = _REVIEW_RENDERERS[fmt](report, f"Residual risk at {period.end:%d %b %Y}")
-    return Document(content, MEDIA_TYPES[fmt], name)
+    return Document(_REVIEW_RENDERERS[fmt](report), MEDIA_TYPES[fmt], name)
 
 
 # Each renderer takes the report and the title of its heat map. The renderers' modules are
@@ -174,23 +198,42 @@ def _register_csv(report: RegisterReport, title: str) -> bytes:
     return render_register_csv(report).encode("utf-8")
 
 
-def _review_html(report: ReviewReport, title: str) -> bytes:
+def _register_json(report: RegisterReport, title: str) -> bytes:
+    from app.reports.json_export import render_register_json
+
+    return render_register_json(report)
+
+
+def _review_html(report: ReviewReport) -> bytes:
     from app.reports.html import render_review_html
 
-    return render_review_html(report, _heatmap_svg(report.matrix, report.heatmap, title)).encode("utf-8")
+    return render_review_html(report, _review_heatmaps(report, "svg").decode("utf-8")).encode("utf-8")
 
 
-def _review_pdf(report: ReviewReport, title: str) -> bytes:
-    from app.reports.heatmap import render_heatmap
+def _review_pdf(report: ReviewReport) -> bytes:
     from app.reports.pdf import render_review_pdf
 
-    return render_review_pdf(report, render_heatmap(report.matrix, report.heatmap, title=title, fmt="png"))
+    return render_review_pdf(report, _review_heatmaps(report, "png"))
 
 
-def _review_xlsx(report: ReviewReport, title: str) -> bytes:
+def _review_xlsx(report: ReviewReport) -> bytes:
     from app.reports.xlsx import render_review_xlsx
 
     return render_review_xlsx(report)
+
+
+def _review_json(report: ReviewReport) -> bytes:
+    from app.reports.json_export import render_review_json
+
+    return render_review_json(report)
+
+
+def _review_heatmaps(report: ReviewReport, fmt: str) -> bytes:
+    """Inherent beside residual, the open risks on the report date."""
+    from app.reports.heatmap import render_heatmap_pair
+
+    title = f"Open risks on {format_long_day(report.report_date)}"
+    return render_heatmap_pair(report.matrix, report.inherent_heatmap, report.heatmap, title=title, fmt=fmt)
 
 
 def _heatmap_svg(matrix: Matrix, cells: HeatmapCells, title: str) -> str:
@@ -205,9 +248,11 @@ _REGISTER_RENDERERS: dict[str, Callable[[RegisterReport, str], bytes]] = {
     "pdf": _register_pdf,
     "xlsx": _register_xlsx,
     "csv": _register_csv,
+    "json": _register_json,
 }
-_REVIEW_RENDERERS: dict[str, Callable[[ReviewReport, str], bytes]] = {
+_REVIEW_RENDERERS: dict[str, Callable[[ReviewReport], bytes]] = {
     "html": _review_html,
     "pdf": _review_pdf,
     "xlsx": _review_xlsx,
+    "json": _review_json,
 }

@@ -20,19 +20,27 @@ from markupsafe import Markup, escape
 
 from app.reports import columns
 from app.reports.colours import ink_on
-from app.reports.columns import Column, columns_for
+from app.reports.columns import Column, action_lines, columns_for, report_actions
 from app.reports.heatmap import heatmap_description
 from app.reports.printable import printable
-from app.reports.rows import HeatmapCells, MovementRow, RegisterReport, ReviewReport
+from app.reports.rows import NOT_ASSESSED, HeatmapCells, MovementRow, RegisterReport, ReviewReport
 from app.reports.words import (
+    ACTIONS_NOTE,
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
+    NO_APPETITE,
     direction_parts,
     format_day,
     format_long_day,
     format_moment,
+    heatmap_coverage,
+    movement_basis,
+    period_line,
     produced,
+    register_basis,
+    report_date_line,
     review_scope,
+    summary_lines,
     worst_bands_heading,
 )
 from app.scoring import Matrix
@@ -47,7 +55,7 @@ def render_register_html(report: RegisterReport, heatmap_svg: str | None = None)
 
 
 def render_review_html(report: ReviewReport, heatmap_svg: str | None = None) -> str:
-    """The six-monthly review report as an HTML page."""
+    """The six-monthly review report as an HTML page; `heatmap_svg` draws inherent beside residual."""
     movements: list[tuple[str, str, list[MovementRow]]] = [
         (d, MOVEMENT_HEADINGS[d], report.movements.get(d, [])) for d in MOVEMENT_ORDER
     ]
@@ -59,14 +67,32 @@ def render_review_html(report: ReviewReport, heatmap_svg: str | None = None) -> 
         "unassessed": sum(s.unassessed for s in report.summaries),
         "total": sum(s.total for s in report.summaries),
     }
+    open_count = len(report.open_risks)
+    description = (
+        f"{heatmap_description(report.matrix, report.inherent_heatmap)} "
+        f"{heatmap_description(report.matrix, report.heatmap)}"
+    )
     template = _environment().get_template("review.html")
     return template.render(
         report=report,
+        summary=report.summary,
+        summary_bands=[(b.name, b.colour) for b in report.matrix.bands] + [(NOT_ASSESSED, None)],
+        previous_end=format_long_day(report.previous_end) if report.previous_end else "Previous period",
         scope=review_scope(report),
         total_label="Council total" if report.service_code is None else "Total",
         totals=totals,
-        heatmap_img=_heatmap_img(report.matrix, report.heatmap, heatmap_svg),
+        heatmap_img=_img(heatmap_svg, description),
+        inherent_coverage=heatmap_coverage(report.inherent_heatmap, open_count),
+        residual_coverage=heatmap_coverage(report.heatmap, open_count),
         movements=movements,
+        actions=report_actions(report),
+        actions_note=ACTIONS_NOTE,
+        lists=[
+            ("long-standing", f"Long-standing {report.matrix.bands[-1].name} risks", report.long_standing),
+            ("not-reviewed", "Risks not reviewed in the period", report.not_reviewed),
+            ("overdue", "Risks overdue for review", report.overdue),
+        ],
+        no_appetite=NO_APPETITE,
         worst_bands=worst_bands_heading(report.matrix),
     )
 
@@ -86,6 +112,13 @@ def _environment() -> Environment:
     env.filters["moment"] = format_moment
     env.globals["band_style"] = band_style
     env.globals["produced"] = produced
+    env.globals["period_line"] = period_line
+    env.globals["report_date_line"] = report_date_line
+    env.globals["summary_lines"] = summary_lines
+    env.globals["movement_basis"] = movement_basis
+    env.globals["register_basis"] = register_basis
+    env.globals["heatmap_coverage"] = heatmap_coverage
+    env.globals["action_lines"] = action_lines
     env.globals["columns"] = columns
     env.globals["html_columns"] = html_columns
     env.globals["header_rows"] = header_rows
@@ -105,10 +138,14 @@ def _finalize(value: Any) -> Any:
 
 
 def _heatmap_img(matrix: Matrix, cells: HeatmapCells, svg: str | None) -> Markup | None:
+    return _img(svg, heatmap_description(matrix, cells))
+
+
+def _img(svg: str | None, description: str) -> Markup | None:
     if not svg:
         return None
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    label = escape(heatmap_description(matrix, cells))
+    label = escape(description)
     return Markup(
         f'<img class="heatmap" src="data:image/svg+xml;base64,{data}" role="img" '
         f'alt="{label}" aria-label="{label}">'

@@ -87,3 +87,14 @@ def parse_period(
     ):
         raise PeriodError(f"{text!r}: reports cover periods from {earliest.isoformat()} onwards")
     return half(first_year, which)
+
+
+def previous(period: Period) -> Period:
+    """The period before `period`: the previous half for a financial half, else the days of the
+    same length just before it."""
+    if _HALF.match(period.label):
+        return half_containing(period.start - timedelta(days=1))
+    length = period.end - period.start
+    end = period.start - timedelta(days=1)
+    start = end - length
+    return Period(f"{start.isoformat()} to {end.isoformat()}", start, end)

@@ -10,20 +10,27 @@ so this narrow query is most of what that request costs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, select
-from sqlmodel import Session, col
+from sqlalchemy import and_, bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
+from app.actions.listing import OPEN_STATUSES
 from app.audit.trail import chain_head
-from app.errors import NotFound
-from app.models import Risk, Service
+from app.clock import COUNCIL_ZONE
+from app.errors import FieldProblem, InvalidInput, NotFound
+from app.models import Action, Risk, Service
 from app.models.base import utcnow
-from app.reports.periods import Period, half_containing
+from app.reports.movement import band_then, exception_reasons, movement_group
+from app.reports.periods import Period, half_containing, previous
 from app.reports.rows import (
     DIRECTIONS,
+    NOT_ASSESSED,
+    ActionRow,
+    ExceptionRow,
     HeatmapCells,
     MovementRow,
     RegisterReport,
@@ -56,19 +63,24 @@ def register(
 ) -> RegisterReport:
     """The residual-risk register of one service: now, or as of the end of `as_of`.
 
-    Each risk's direction of travel compares its score at the end of `since - 1 day`
-    with its score on the register date; `since` defaults to the start of the
-    financial half-year holding that date.
+    Each risk's direction of travel is its movement group (as in the six-monthly report)
+    since the end of `since - 1 day`; `since` defaults to the start of the financial
+    half-year holding the register date.
     """
     service = services.by_code(session, service_code)
     if service is None:
         raise NotFound(f"no service {service_code.upper()}")
     day = as_of or today
     since = since or half_containing(day).start
-    dated = day if as_recorded is not None else as_of  # as recorded at a moment: the register of a day
+    # as recorded at a moment: the register of a day; otherwise today's reads the current rows
+    dated = day if as_recorded is not None or day < today else None
     rows = _rows(session, [service.code], dated, "open", as_recorded)
     before = {r.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all", as_recorded)}
-    risk_rows = [_risk_row(r, day, before) for r in rows]
+    actions = _actions(session, [service.code], [r.id for r in rows], day, today)
+    risk_rows = [
+        _risk_row(r, day, before.get(r.id), movement_group(r, before.get(r.id)), actions.get(r.id, ()))
+        for r in rows
+    ]
     return RegisterReport(
         service_code=service.code,
         service_name=service.name,
@@ -77,6 +89,7 @@ def register(
         matrix=matrix,
         risks=risk_rows,
         heatmap=cells_of(risk_rows, "residual"),
+        inherent_heatmap=cells_of(risk_rows, "inherent"),
     )
 
 
@@ -138,12 +151,12 @@ def _current_cells(basis: str, services: Literal["one", "some", "every"]) -> Any
     columns = (col(Service.code), col(Service.name), likelihood, impact, col(Risk.ref))
     order = (col(Service.code), score.desc(), col(Risk.ref), col(Risk.id))
     if services == "every":
-        joined = select(*columns).join(Service, col(Service.id) == col(Risk.service_id)).where(assessed)
+        joined = core_select(*columns).join(Service, col(Service.id) == col(Risk.service_id)).where(assessed)
         return joined.order_by(*order)
     code = col(Service.code)
     asked = code == bindparam("code") if services == "one" else code.in_(bindparam("codes", expanding=True))
     return (
-        select(*columns)
+        core_select(*columns)
         .select_from(Service)
         .outerjoin(Risk, and_(col(Risk.service_id) == col(Service.id), assessed))
         .where(asked)
@@ -161,29 +174,65 @@ def review_report(
     matrix: Matrix,
     period: Period,
     *,
+    today: date,
     service_codes: Sequence[str] | None = None,
     with_registers: bool = True,
+    as_recorded: datetime | None = None,
 ) -> ReviewReport:
-    """The six-monthly review report: the register at the end of `period` and its movement in it."""
+    """The six-monthly review report (DOMAIN.md): the register on the report date D (the end of
+    a past period, today for the current one) and its movement since the day before the period.
+    """
     codes = list(service_codes) if service_codes is not None else None
     known = services.listing(session, codes)
     if codes is not None and len(known) != len(set(codes)):
         missing = sorted(set(codes) - {s.code for s in known})
         raise NotFound(f"no service {', '.join(missing)}")
+    if period.start > today:
+        raise InvalidInput(
+            "the period has not started yet",
+            errors=[FieldProblem(("query", "period"), "starts after today")],
+        )
     listing_codes = [s.code for s in known]
-    start_rows = {r.id: r for r in _rows(session, listing_codes, period.start - timedelta(days=1), "all")}
-    end_rows = _rows(session, listing_codes, period.end, "all")
+    day = min(period.end, today)
+    before = previous(period)
+    earlier = previous(before)
+    # The register on each day the report compares: D, the end of the previous period (the day
+    # before P: the start position) and the end of the one before that.
+    # As recorded at a moment, every read is of a day (the current rows know no past).
+    dated = day if as_recorded is not None or day < today else None
+    at_day = _rows(session, listing_codes, dated, "all", as_recorded)
+    at_start = {r.id: r for r in _rows(session, listing_codes, before.end, "all", as_recorded)}
+    worst = matrix.bands[-1].name
+    # Only a risk in the worst band then can be long-standing: read just those (off the band index).
+    at_earlier = {
+        r.id: r for r in _rows(session, listing_codes, earlier.end, "open", as_recorded, bands=[worst])
+    }
+    in_period = [
+        r for r in at_day if r.status == "open" or (r.closed_on is not None and r.closed_on >= period.start)
+    ]
+    actions = _actions(session, listing_codes, [r.id for r in in_period], day, today, as_recorded)
+    worst_two = set(high_bands(matrix))
     movements: dict[str, list[MovementRow]] = {d: [] for d in DIRECTIONS}
     open_rows: list[RiskRow] = []
-    for found in end_rows:
-        row = _risk_row(found, period.end, start_rows)
-        start = start_rows.get(found.id)
-        if found.status == "closed":
-            if found.closed_on is not None and found.closed_on >= period.start:
-                movements["closed"].append(_movement(row, "closed", start, found))
+    long_standing: list[RiskRow] = []
+    exceptions: list[ExceptionRow] = []
+    for found in in_period:
+        start = at_start.get(found.id)
+        group = movement_group(found, start)
+        row = _risk_row(found, day, start, group, actions.get(found.id, ()))
+        movements[group].append(_movement(row, group, start, found))
+        if group == "closed":
             continue
         open_rows.append(row)
-        movements[row.direction].append(_movement(row, row.direction, start, found))
+        if (
+            band_then(found) == worst
+            and band_then(start) == worst
+            and band_then(at_earlier.get(found.id)) == worst
+        ):
+            long_standing.append(row)
+        reasons = exception_reasons(row, worst_two)
+        if reasons:
+            exceptions.append(ExceptionRow(row, reasons))
     for direction, items in movements.items():
         reverse = direction != "down"
         items.sort(
@@ -193,28 +242,20 @@ def review_report(
                 m.risk.ref,
             )
         )
-    worst = set(high_bands(matrix))
+    by_score = _by_score
     high = sorted(
-        (r for r in open_rows if r.residual is not None and r.residual.band in worst),
-        key=lambda r: (-(r.residual.score if r.residual else 0), r.service_code, r.ref),
+        (r for r in open_rows if r.residual is not None and r.residual.band in worst_two), key=by_score
     )
-    not_reviewed = [r for r in open_rows if r.last_reviewed_on is None or r.last_reviewed_on < period.start]
-    summaries = []
-    for service in known:
-        mine = [r for r in open_rows if r.service_code == service.code]
-        counts = {b.name: 0 for b in matrix.bands}
-        for row in mine:
-            if row.residual is not None and row.residual.band in counts:
-                counts[row.residual.band] += 1
-        summaries.append(
-            ServiceSummary(
-                service_code=service.code,
-                service_name=service.name,
-                counts_by_band=counts,
-                unassessed=sum(1 for r in mine if r.residual is None),
-                total=len(mine),
-            )
-        )
+    not_reviewed = sorted(
+        (r for r in open_rows if r.last_reviewed_on is None or r.last_reviewed_on < period.start),
+        key=by_score,
+    )
+    unreviewed = {r.risk_id for r in not_reviewed}
+    previous_bands = {b.name: 0 for b in matrix.bands} | {NOT_ASSESSED: 0}
+    for then in at_start.values():
+        if then.status == "open":
+            previous_bands[band_then(then) or NOT_ASSESSED] += 1
+    summaries = [_service_summary(matrix, service, open_rows) for service in known]
     registers = []
     if with_registers:
         for service in known:
@@ -223,20 +264,23 @@ def review_report(
                 RegisterReport(
                     service_code=service.code,
                     service_name=service.name,
-                    as_of=period.end,
+                    as_of=day,
                     generated_at=_now(),
                     matrix=matrix,
-                    risks=mine,
-                    heatmap=cells_of(mine, "residual"),
+                    risks=sorted(mine, key=by_score),
+                    heatmap=cells_of(sorted(mine, key=by_score), "residual"),
                 )
             )
     scope = known[0].name if codes is not None and len(known) == 1 else "Council-wide"
-    head = chain_head(session)
+    head = chain_head(session, as_recorded)
+    open_rows.sort(key=lambda r: (r.service_code, -(r.residual.score if r.residual else 0), r.ref))
     return ReviewReport(
         title=f"Six-monthly risk review {period.title} — {scope}",
         period_label=period.label,
         start=period.start,
         end=period.end,
+        report_date=day,
+        to_date=period.end >= today,
         generated_at=_now(),
         matrix=matrix,
         service_code=known[0].code if codes is not None and len(known) == 1 else None,
@@ -244,10 +288,40 @@ def review_report(
         audit_hash=head.hash,
         summaries=summaries,
         heatmap=cells_of(open_rows, "residual"),
+        inherent_heatmap=cells_of(open_rows, "inherent"),
         movements=movements,
         high_risks=high,
         not_reviewed=not_reviewed,
+        overdue=[r for r in not_reviewed if r.overdue]
+        + sorted((r for r in open_rows if r.overdue and r.risk_id not in unreviewed), key=by_score),
+        long_standing=sorted(long_standing, key=by_score),
+        exceptions=sorted(exceptions, key=lambda e: by_score(e.risk)),
+        above_appetite=[],  # no appetite statement is recorded yet: nothing is above it
+        appetite_recorded=False,
+        previous_label=before.label,
+        previous_end=before.end,
+        as_recorded=as_recorded,
+        previous_bands=previous_bands,
         registers=registers,
+    )
+
+
+def _by_score(r: RiskRow) -> tuple[int, str, str]:
+    return (-(r.residual.score if r.residual else 0), r.service_code, r.ref)
+
+
+def _service_summary(matrix: Matrix, service: Service, open_rows: Sequence[RiskRow]) -> ServiceSummary:
+    mine = [r for r in open_rows if r.service_code == service.code]
+    counts = {b.name: 0 for b in matrix.bands}
+    for row in mine:
+        if row.residual is not None and row.residual.band in counts:
+            counts[row.residual.band] += 1
+    return ServiceSummary(
+        service_code=service.code,
+        service_name=service.name,
+        counts_by_band=counts,
+        unassessed=sum(1 for r in mine if r.residual is None),
+        total=len(mine),
     )
 
 
@@ -267,28 +341,86 @@ def _rows(
     as_of: date | None,
     status: str,
     as_recorded: datetime | None = None,
+    *,
+    bands: Sequence[str] = (),
 ) -> list[listing.RiskRow]:
     """The register rows of `codes` (None: every service), now or as of the end of `as_of`, as
-    recorded at `as_recorded` (which needs `as_of`)."""
-    flt = RiskFilter(services=codes, status=status, as_of=as_of, as_recorded=as_recorded, sort=ORDER)
+    recorded at `as_recorded` (which needs `as_of`); only those in `bands`, when given.
+
+    Every read of a report's risks goes through here (with `_actions` for their actions), so
+    what a report may see (as of a day, as recorded at a moment) is decided in one place.
+    """
+    flt = RiskFilter(
+        services=codes, status=status, as_of=as_of, as_recorded=as_recorded, sort=ORDER, bands=bands
+    )
     return listing.every(session, flt, today=as_of or date.max)
 
 
-def _risk_row(r: listing.RiskRow, day: date, before: dict[int, listing.RiskRow]) -> RiskRow:
-    """A register row as a report shows it, its direction of travel since `before`."""
-    score = r.residual.score if r.residual else None
-    start = before.get(r.id)
-    previous = start.residual.score if start is not None and start.residual is not None else None
-    if r.status == "closed":
-        direction = "closed"
-    elif start is None or start.status == "closed":
-        direction = "new"
-    elif start.residual is None:
-        direction = "new" if score is not None else "unchanged"
-    elif score is None or score == previous:
-        direction = "unchanged"
-    else:
-        direction = "up" if score > (previous or 0) else "down"
+def _actions(
+    session: Session,
+    codes: Sequence[str],
+    risk_ids: Sequence[int],
+    day: date,
+    today: date,
+    as_recorded: datetime | None = None,
+) -> dict[int, tuple[ActionRow, ...]]:
+    """The actions of each risk as they stood at the end of `day`, soonest due first.
+
+    An action is there from the day it was recorded. Its status on a past day follows its
+    dated facts: done on `completed_on`; an action done or cancelled after the day was still
+    being worked on then ("in progress").
+    """
+    found: dict[int, list[ActionRow]] = {}
+    if not risk_ids:
+        return {}
+    recorded_by = datetime.combine(day + timedelta(days=1), time(), COUNCIL_ZONE)
+    if as_recorded is not None:
+        recorded_by = min(recorded_by, as_recorded + timedelta(microseconds=1))
+    wanted = set(risk_ids)
+    of_services = (
+        core_select(col(Risk.id))
+        .join(Service, col(Service.id) == col(Risk.service_id))
+        .where(col(Service.code).in_(list(codes)))
+    )
+    query = (
+        select(Action)
+        .where(col(Action.risk_id).in_(of_services), col(Action.created_at) < recorded_by)
+        .order_by(col(Action.risk_id), col(Action.due_on), col(Action.id))
+    )
+    for action in session.exec(query):
+        if action.risk_id not in wanted:
+            continue
+        status = action.status
+        done_later = status == "done" and (action.completed_on is None or action.completed_on > day)
+        cancelled_later = status == "cancelled" and action.updated_at.astimezone(COUNCIL_ZONE).date() > day
+        finished_after = as_recorded is not None and action.updated_at > as_recorded
+        if status in ("done", "cancelled") and (
+            (day < today and (done_later or cancelled_later)) or finished_after
+        ):
+            status = "in_progress"
+        completed_on = action.completed_on if status == "done" else None
+        found.setdefault(action.risk_id, []).append(
+            ActionRow(
+                description=action.description,
+                owner=action.owner,
+                due_on=action.due_on,
+                status=status,
+                completed_on=completed_on,
+                overdue=status in OPEN_STATUSES and action.due_on < day,
+            )
+        )
+    return {risk_id: tuple(rows) for risk_id, rows in found.items()}
+
+
+def _risk_row(
+    r: listing.RiskRow,
+    day: date,
+    start: listing.RiskRow | None,
+    direction: str,
+    actions: Sequence[ActionRow] = (),
+) -> RiskRow:
+    """A register row as a report shows it on `day`, in its movement group since `start`."""
+    then = start.residual if start is not None and start.status == "open" else None
     return RiskRow(
         risk_id=r.id,
         service_code=r.service_code,
@@ -308,8 +440,13 @@ def _risk_row(r: listing.RiskRow, day: date, before: dict[int, listing.RiskRow])
         last_reviewed_on=r.last_reviewed_on,
         next_review_due=r.next_review_due,
         overdue=r.overdue_on(day),
-        previous_score=previous,
+        previous_score=then.score if then is not None else None,
         direction=direction,
+        start=then,
+        opened_on=r.opened_on,
+        closed_on=r.closed_on if r.status == "closed" else None,
+        reopened=start is not None and start.status == "closed" and r.status == "open",
+        actions=tuple(actions),
     )
 
 
@@ -319,8 +456,8 @@ def _movement(
     return MovementRow(
         risk=row,
         direction=direction,
-        previous_score=start.residual.score if start is not None and start.residual is not None else None,
-        previous_band=start.residual.band if start is not None and start.residual is not None else None,
+        previous_score=row.start.score if row.start is not None else None,
+        previous_band=row.start.band if row.start is not None else None,
         current_score=end.residual.score if end.residual is not None else None,
         current_band=end.residual.band if end.residual is not None else None,
     )

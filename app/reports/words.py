@@ -7,24 +7,54 @@ the date formats.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from app.reports.rows import ReviewReport
-from app.scoring import Matrix
+from app.clock import COUNCIL_ZONE
+from app.reports.rows import DIRECTIONS, HeatmapCells, RegisterReport, ReviewReport
+from app.scoring import Assessment, Matrix
 
-#: Direction of travel as an arrow and a word, in every format.
+#: Direction of travel (the movement group) as an arrow and a word, in every format.
 DIRECTION_ARROWS = {"new": "★", "up": "↑", "down": "↓", "unchanged": "→", "closed": "✕"}
-DIRECTION_WORDS = {"new": "New", "up": "Up", "down": "Down", "unchanged": "Unchanged", "closed": "Closed"}
+DIRECTION_WORDS = {
+    "new": "New",
+    "closed": "Closed",
+    "first_assessed": "First assessed",
+    "up": "Up",
+    "down": "Down",
+    "unchanged": "Unchanged",
+    "not_assessed": "Not assessed",
+}
 
 #: Order of the movement groups in the six-monthly report, with their headings.
-MOVEMENT_ORDER = ("new", "closed", "up", "down", "unchanged")
+MOVEMENT_ORDER = DIRECTIONS
 MOVEMENT_HEADINGS = {
-    "new": "New risks",
-    "closed": "Closed risks",
+    "new": "New risks (opened or reopened in the period)",
+    "closed": "Closed risks (with their last position before closing)",
+    "first_assessed": "Risks first assessed in the period",
     "up": "Risks whose score went up",
     "down": "Risks whose score went down",
     "unchanged": "Risks with an unchanged score",
+    "not_assessed": "Risks not assessed",
 }
+
+#: Why a risk is an exception, as a committee reads it.
+EXCEPTION_WORDS = {
+    "no_owner": "no owner",
+    "no_response": "no response",
+    "no_controls": "no control measures",
+    "no_open_action": "treat risk with no open action",
+    "above_appetite": "above appetite",
+    "not_assessed": "not assessed",
+}
+
+#: What the six-monthly report's actions table holds.
+ACTIONS_NOTE = (
+    "Every action recorded against a risk open on the report date, with its owner, due date and "
+    "status then; an action is overdue when it is neither done nor cancelled and its due date has passed."
+)
+
+#: What the report says while the council has no risk appetite statement.
+NO_APPETITE = "No risk appetite statement is recorded, so no risk is measured against one."
 
 
 def direction_label(direction: str) -> str:
@@ -52,8 +82,8 @@ def review_scope(report: ReviewReport) -> str:
 
 
 def format_day(value: date | None) -> str:
-    """'30 Sep 2025' (empty for None)."""
-    return "" if value is None else f"{value.day} {value:%b %Y}"
+    """'30 September 2025' (empty for None): the one way reports write a date."""
+    return "" if value is None else format_long_day(value)
 
 
 def format_long_day(value: date) -> str:
@@ -62,14 +92,92 @@ def format_long_day(value: date) -> str:
 
 
 def format_moment(value: datetime) -> str:
-    """'1 Oct 2025 09:30', with the zone when the time carries one."""
-    zone = f" {value.tzname()}" if value.tzinfo is not None else ""
-    return f"{value.day} {value:%b %Y %H:%M}{zone}"
+    """'1 October 2025 at 10:30 BST': UK local time (a time without a zone is taken as UTC)."""
+    local = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(COUNCIL_ZONE)
+    return f"{format_long_day(local.date())} at {local:%H:%M} {local.tzname()}"
 
 
 def produced(report: ReviewReport) -> str:
     """When the report was produced and the audit trail's head then, so the paper can be checked."""
-    line = f"Generated {format_moment(report.generated_at)}"
+    line = f"Produced {format_moment(report.generated_at)}"
     if report.audit_entries is not None:
         line += f" · audit trail: {report.audit_entries:,} entries, head {report.audit_hash}"
     return line
+
+
+def report_date_line(report: ReviewReport) -> str:
+    """'Report date: 30 September 2026', or for the current period '... (to date)'."""
+    line = f"Report date: {format_long_day(report.report_date)}"
+    return line + " (to date: the period has not ended)" if report.to_date else line
+
+
+def running_head(report: ReviewReport) -> str:
+    """The period at the top of each page; for the current period, to the report date only."""
+    if report.to_date:
+        return f"{format_long_day(report.start)} to date ({format_long_day(report.report_date)})"
+    return f"{format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
+
+
+def period_line(report: ReviewReport) -> str:
+    """'Period: 1 April 2025 to 30 September 2025 (2025/26-H1)'."""
+    return f"Period: {format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
+
+
+def heatmap_coverage(cells: HeatmapCells, open_risks: int) -> str:
+    """'Shows 14 of 20 open risks; 6 have no inherent assessment.'"""
+    shown = sum(len(refs) for refs in cells.cells.values())
+    line = f"Shows {shown} of {open_risks} open risk{'' if open_risks == 1 else 's'}"
+    missing = open_risks - shown
+    if missing:
+        verb = "has" if missing == 1 else "have"
+        return f"{line}; {missing} {verb} no {cells.basis} assessment."
+    return f"{line}."
+
+
+def exception_words(reasons: tuple[str, ...]) -> str:
+    """'no control measures; treat risk with no open action'."""
+    return "; ".join(EXCEPTION_WORDS.get(r, r) for r in reasons)
+
+
+def assessment_words(value: Assessment | None) -> str:
+    """'High 9 (L3 x I3)', or 'Not assessed'."""
+    if value is None:
+        return "Not assessed"
+    return f"{value.band} {value.score} (L{value.likelihood} \u00d7 I{value.impact})"
+
+
+def register_basis(report: RegisterReport) -> list[str]:
+    """What a register stands on: the service, the day, when it was produced, the matrix."""
+    count = len(report.risks)
+    return [
+        f"Service: {report.service_name} ({report.service_code}) · open risks as at "
+        f"{format_long_day(report.as_of)} · {count} risk{'' if count == 1 else 's'}",
+        f"Produced {format_moment(report.generated_at)} · matrix: {report.matrix.name}",
+    ]
+
+
+def summary_lines(report: ReviewReport) -> list[tuple[str, int]]:
+    """The counts of the summary beside the bands, each with what it counts."""
+    summary = report.summary
+    worst = report.matrix.bands[-1].name
+    movement = [(DIRECTION_WORDS[d], summary.movement[d]) for d in DIRECTIONS]
+    return [
+        *movement,
+        ("Reviewed in the period", summary.reviewed),
+        ("Not reviewed in the period", summary.not_reviewed),
+        ("Overdue for review", summary.overdue),
+        ("Above appetite", summary.above_appetite),
+        (f"Long-standing {worst}", summary.long_standing_very_high),
+        ("Exceptions", summary.exceptions),
+    ]
+
+
+def movement_basis(report: ReviewReport) -> str:
+    """How the movement groups are made, in the report's own dates."""
+    before = report.start.toordinal() - 1
+    start = format_long_day(date.fromordinal(before))
+    return (
+        "Every risk open at any time in the period is in exactly one group. A risk's position on a "
+        "day is its latest review effective on or before that day; the start position is the "
+        f"position on {start}, compared with the position on {format_long_day(report.report_date)}."
+    )

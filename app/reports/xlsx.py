@@ -23,15 +23,19 @@ from xlsxwriter.worksheet import Worksheet
 
 from app.reports import columns as risk_columns
 from app.reports.colours import ink_on
-from app.reports.columns import Column, Kind, columns_for
+from app.reports.columns import Column, Kind, action_lines, columns_for, report_actions
 from app.reports.printable import printable
-from app.reports.rows import RegisterReport, ReviewReport
+from app.reports.rows import NOT_ASSESSED, RegisterReport, ReviewReport
 from app.reports.words import (
     MOVEMENT_ORDER,
+    NO_APPETITE,
     direction_label,
     format_long_day,
+    period_line,
     produced,
+    report_date_line,
     review_scope,
+    summary_lines,
     worst_bands_heading,
 )
 from app.scoring import Matrix
@@ -61,27 +65,37 @@ class _Band:
 
 
 def render_register_xlsx(report: RegisterReport) -> bytes:
-    """The residual-risk register of one service as an XLSX workbook."""
+    """The residual-risk register of one service as an XLSX workbook, its actions on a second sheet."""
     out = io.BytesIO()
     book = _workbook(out, f"Risk register: {report.service_name}", report.generated_at)
     styles = _Styles(book, report.matrix)
-    sheet = book.add_worksheet(sheet_name(report.service_name, set()))
+    sheet = book.add_worksheet(sheet_name(report.service_name, {"actions"}))
     _register_sheet(sheet, styles, report)
+    _risk_table(book.add_worksheet("Actions"), styles, risk_columns.ACTIONS, action_lines(report.risks))
     book.close()
     return out.getvalue()
 
 
 def render_review_xlsx(report: ReviewReport) -> bytes:
-    """The six-monthly review report as an XLSX workbook: summary, movement, high risks,
-    risks not reviewed, and one register sheet per service."""
+    """The six-monthly review report as an XLSX workbook: summary, exceptions, movement, the worst
+    risks and their actions, the long-standing, not reviewed and overdue lists, one register
+    sheet per service."""
     out = io.BytesIO()
     book = _workbook(out, report.title, report.generated_at)
     styles = _Styles(book, report.matrix)
     _summary_sheet(book.add_worksheet("Summary"), styles, report)
+    _risk_table(book.add_worksheet("Exceptions"), styles, risk_columns.EXCEPTIONS, report.exceptions)
     _movement_sheet(book.add_worksheet("Movement"), styles, report)
     _high_risks_sheet(book.add_worksheet("High risks"), styles, report)
-    _not_reviewed_sheet(book.add_worksheet("Not reviewed"), styles, report)
-    taken = {"summary", "movement", "high risks", "not reviewed"}
+    _risk_table(book.add_worksheet("Actions"), styles, risk_columns.ACTIONS, report_actions(report))
+    lists = (
+        ("Long-standing", report.long_standing),
+        ("Not reviewed", report.not_reviewed),
+        ("Overdue", report.overdue),
+    )
+    for name, rows in lists:
+        _risk_table(book.add_worksheet(name), styles, risk_columns.NOT_REVIEWED, rows)
+    taken = {"summary", "exceptions", "movement", "high risks", "actions"} | {n.casefold() for n, _ in lists}
     for register in report.registers:
         name = sheet_name(register.service_name or register.service_code, taken)
         taken.add(name.casefold())
@@ -228,38 +242,80 @@ _CELLS: dict[Kind, Callable[[Any], Value | _Band]] = {
     "day": _as_is,
     "ref": lambda ref: str(ref.ref),
     "controls": "\n".join,
-    "word": lambda word: str(word).capitalize(),
+    "word": lambda word: str(word).replace("_", " ").capitalize(),
     "band": _Band,
     "due": lambda due: cast(Value, due.day),
     "flag": lambda overdue: "Overdue" if overdue else "",
     "direction": direction_label,
+    "assessment": lambda value: "" if value is None else f"{value.band} {value.score}",
 }
 
 
 def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:
+    """The basis, the band counts now and at the previous period's end, the summary counts,
+    and the counts by service."""
     sheet.write_string(0, 0, printable(report.title), styles.title)
-    period = (
-        f"Period: {format_long_day(report.start)} to {format_long_day(report.end)} ({report.period_label})"
+    meta = [
+        period_line(report),
+        report_date_line(report),
+        f"Scope: {review_scope(report)} · matrix: {report.matrix.name}",
+        produced(report),
+    ]
+    if not report.appetite_recorded:
+        meta.append(NO_APPETITE)
+    for row, line in enumerate(meta, start=1):
+        sheet.write_string(row, 0, printable(line), styles.meta)
+    summary = report.summary
+    first = len(meta) + 2
+    previous = format_long_day(report.previous_end) if report.previous_end else "Previous period"
+    band_rows: list[list[Value | _Band]] = [
+        [_Band(b.name), summary.previous_bands.get(b.name, 0), summary.bands[b.name]]
+        for b in report.matrix.bands
+    ]
+    band_rows.append([NOT_ASSESSED, summary.previous_bands.get(NOT_ASSESSED, 0), summary.bands[NOT_ASSESSED]])
+    band_rows.append(["Open risks", sum(summary.previous_bands.values()), sum(summary.bands.values())])
+    heads = [_Column("Band", 34), _Column(previous, 18), _Column(format_long_day(report.report_date), 18)]
+    after = _write_rows(sheet, styles, first, heads, band_rows)
+    counts: list[list[Value | _Band]] = [[label, count] for label, count in summary_lines(report)]
+    after = _write_rows(
+        sheet, styles, after + 1, [_Column("In the period", 34), _Column("Risks", 18)], counts
     )
-    sheet.write_string(1, 0, printable(period), styles.meta)
-    sheet.write_string(2, 0, printable(f"Scope: {review_scope(report)}"), styles.meta)
-    sheet.write_string(3, 0, printable(produced(report)), styles.meta)
     bands = report.matrix.bands
     columns = [_Column("Service", 34)]
-    columns += [_Column(b.name, 11) for b in bands]
-    columns += [_Column("Unassessed", 12), _Column("Total", 9)]
+    columns += [_Column(b.name, 18) for b in bands]
+    columns += [_Column(NOT_ASSESSED, 18), _Column("Total", 18)]
     header_formats = [None, *(styles.band_headers[b.name] for b in bands), None, None]
     rows: list[list[Value | _Band]] = []
     for s in report.summaries:
-        counts: list[Value | _Band] = [s.counts_by_band.get(b.name, 0) for b in bands]
-        rows.append([s.service_name, *counts, s.unassessed, s.total])
-    after = _table(sheet, styles, 5, columns, rows, header_formats=header_formats)
+        per_band: list[Value | _Band] = [s.counts_by_band.get(b.name, 0) for b in bands]
+        rows.append([s.service_name, *per_band, s.unassessed, s.total])
     label = "Council total" if report.service_code is None else "Total"
-    sheet.write_string(after, 0, label, styles.total)
-    totals = [sum(s.counts_by_band.get(b.name, 0) for s in report.summaries) for b in bands]
+    totals: list[Value | _Band] = [
+        sum(s.counts_by_band.get(b.name, 0) for s in report.summaries) for b in bands
+    ]
     totals += [sum(s.unassessed for s in report.summaries), sum(s.total for s in report.summaries)]
-    for col, value in enumerate(totals, start=1):
-        sheet.write_number(after, col, value, styles.total)
+    rows.append([label, *totals])
+    _write_rows(sheet, styles, after + 1, columns, rows, header_formats=header_formats)
+
+
+def _write_rows(
+    sheet: Worksheet,
+    styles: _Styles,
+    first_row: int,
+    columns: Sequence[_Column],
+    rows: Sequence[Sequence[Value | _Band]],
+    *,
+    header_formats: Sequence[Format | None] | None = None,
+) -> int:
+    """A small table (a header row, then rows) from `first_row`; returns the next free row."""
+    for col, column in enumerate(columns):
+        fmt = (header_formats[col] if header_formats else None) or styles.header
+        sheet.write_string(first_row, col, printable(column.title), fmt)
+        sheet.set_column(col, col, max(column.width, 12))
+    for row_index, row in enumerate(rows, start=first_row + 1):
+        for col, value in enumerate(row):
+            _write(sheet, row_index, col, value, styles)
+    return first_row + len(rows) + 1
 
 
 def _movement_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> None:

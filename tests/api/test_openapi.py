@@ -78,8 +78,9 @@ ENUMS = {
     "Role": ["admin", "editor", "auditor"],
     "HeatmapBasis": ["residual", "inherent", "both"],
     "HeatmapFormat": ["png", "svg"],
-    "RegisterFormat": ["html", "pdf", "csv", "xlsx"],
-    "ReportFormat": ["html", "pdf", "xlsx"],
+    "RegisterFormat": ["html", "pdf", "csv", "xlsx", "json"],
+    "RegisterTable": ["risks", "actions"],
+    "ReportFormat": ["html", "pdf", "xlsx", "json"],
 }
 
 

@@ -65,7 +65,8 @@ def test_the_six_monthly_registers_follow_the_same_definition():
 
 def test_the_pdf_register_fills_the_page_width():
     """The PDF widths of each table add up to the printable width of landscape A4 (277 mm)."""
-    for table in (columns.REGISTER, columns.HIGH_RISKS, columns.NOT_REVIEWED, columns.MOVEMENT):
+    tables = (columns.REGISTER, columns.HIGH_RISKS, columns.NOT_REVIEWED, columns.MOVEMENT, columns.ACTIONS)
+    for table in (*tables, columns.EXCEPTIONS):
         assert sum(c.pdf_width for c in columns_for(table, "pdf")) == 277
 
 

@@ -71,6 +71,7 @@ def test_round_trip_gives_back_the_rows():
             "next_review_due": "2025-07-10",
             "overdue": "yes",
             "direction": "up",
+            "actions": "0",
         },
         {
             "service_code": "CP",
@@ -93,6 +94,7 @@ def test_round_trip_gives_back_the_rows():
             "next_review_due": "",
             "overdue": "no",
             "direction": "new",
+            "actions": "0",
         },
     ]
 

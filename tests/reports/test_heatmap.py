@@ -292,3 +292,38 @@ def test_entity_tag_follows_what_the_picture_shows():
     }
     assert tag not in others
     assert len(others) == 5
+
+
+@pytest.mark.parametrize("pair", [False, True])
+def test_the_table_beside_the_picture_prints_the_refs_the_picture_prints(pair):
+    """One rule decides which refs a crowded cell shows and how many more it holds: the
+    picture and its table never say "+3 more" and "+2 more" of the same cell."""
+    from pypdf import PdfReader
+
+    from app.reports.heatmap import cell_refs
+    from app.reports.heatmap.layout import heatmap_layout
+    from app.reports.pdf import render_register_pdf
+
+    from .builders import register, risk
+
+    matrix = default_matrix()
+    crowded = [risk(f"CP{n:02d}", risk_id=n, residual=(3, 3)) for n in range(1, 31)]
+    cells = heatmap_cells(crowded)
+    panels = (cells_key(matrix, cells),) * (2 if pair else 1)
+    titles = ("t", "Inherent risk", "Residual risk") if pair else ("t",)
+    labels, _, _ = composition(matrix, heatmap_layout(matrix, pair=pair), panels, titles)
+    drawn = [
+        label.text.replace("\n", " ").replace(",", "").split() for label in labels if "more" in label.text
+    ]
+    assert drawn
+    printed = cell_refs(matrix, cells.cells[(3, 3)], pair=pair)
+    assert all(tokens == printed.replace(",", "").split() for tokens in drawn)
+    if not pair:
+        report = register(crowded)
+        png = render_heatmap(matrix, report.heatmap, title="CP")
+        text = " ".join(
+            "".join(
+                page.extract_text() for page in PdfReader(io.BytesIO(render_register_pdf(report, png))).pages
+            ).split()
+        )
+        assert printed in text

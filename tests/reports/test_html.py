@@ -130,16 +130,20 @@ def test_review_sections_come_in_order():
     page = Page(render_review_html(report))
     wanted = [
         "Six-monthly risk review 2025/26 H1",
-        "Heat map at the end of the period",
+        "Summary",
+        "Heat maps: open risks on 30 September 2025",
         "Risks by band and service",
+        "High and Very High risks in full (3)",
         "Movement in the period",
-        "New risks (2)",
-        "Closed risks (0)",
+        "New risks (opened or reopened in the period) (2)",
+        "Closed risks (with their last position before closing) (0)",
+        "Risks first assessed in the period (0)",
         "Risks whose score went up (1)",
         "Risks whose score went down (1)",
         "Risks with an unchanged score (3)",
-        "High and Very High risks (3)",
+        "Risks not assessed (0)",
         "Risks not reviewed in the period (2)",
+        "Risks overdue for review (1)",
         "Service registers",
         "Community Partnerships (CP)",
     ]
@@ -147,7 +151,7 @@ def test_review_sections_come_in_order():
     assert positions == sorted(positions)
     text = page.all_text
     assert "1 April 2025 to 30 September 2025 (2025/26-H1)" in text
-    assert "Generated 1 Oct 2025 09:30" in text
+    assert "Produced 1 October 2025 at 10:30 BST" in text  # UK local time
 
 
 def test_review_counts_by_band_per_service_with_a_council_total():
@@ -155,7 +159,7 @@ def test_review_counts_by_band_per_service_with_a_council_total():
     report = review_report(risks)
     page = Page(render_review_html(report))
     text = page.all_text
-    assert "Open risks by residual band at 30 September 2025" in page.captions
+    assert "Open risks by residual band on 30 September 2025" in page.captions
     for s in report.summaries:
         counts = " ".join(str(s.counts_by_band[b.name]) for b in report.matrix.bands)
         assert f"{s.service_name} {counts} {s.unassessed} {s.total}" in text
@@ -167,7 +171,7 @@ def test_review_counts_by_band_per_service_with_a_council_total():
 def test_review_lists_every_high_risk_with_controls_and_the_not_reviewed():
     report = review_report(community_partnerships())
     html = render_review_html(report)
-    high = html.split('id="high-heading"')[1].split('id="not-reviewed"')[0]
+    high = html.split('id="high-heading"')[1].split('id="actions"')[0]
     for r in report.high_risks:
         assert r.ref in high
     assert "CP02" in high
@@ -176,7 +180,7 @@ def test_review_lists_every_high_risk_with_controls_and_the_not_reviewed():
     assert "CP01" not in high
     assert "ICT strategy group" in high
     assert "Treat" in high
-    not_reviewed = html.split('id="not-reviewed-heading"')[1].split('id="registers"')[0]
+    not_reviewed = html.split('id="not-reviewed"')[1].split('id="overdue"')[0]
     assert "CP06" in not_reviewed
     assert "Overdue" in not_reviewed
     assert "CP14" in not_reviewed

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import Session
 
+from app.clock import today
 from app.reports.periods import half
 from app.reports.queries import review_report
 from app.scoring import default_matrix
@@ -57,13 +58,15 @@ def _groups(report) -> dict[str, list[tuple[str, int | None, int | None]]]:  # t
 
 def test_h1_names_each_risk_in_its_movement_group(client: TestClient, seeded: dict[str, int]) -> None:
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
-        report = review_report(session, default_matrix(), H1)
+        report = review_report(session, default_matrix(), H1, today=today())
     assert _groups(report) == {
         "new": [("CS03", None, 6)],
         "up": [("CS01", 4, 9)],
         "down": [("CS02", 12, 2)],
         "unchanged": [("CS05", 6, 6), ("CS06", 4, 4)],
         "closed": [("CS04", 4, 4)],
+        "first_assessed": [],
+        "not_assessed": [],
     }
     assert [r.ref for r in report.high_risks] == ["CS01"]
     assert [r.ref for r in report.not_reviewed] == ["CS05"]
@@ -75,13 +78,15 @@ def test_h1_names_each_risk_in_its_movement_group(client: TestClient, seeded: di
 
 def test_h2_reflects_the_later_reviews_only(client: TestClient, seeded: dict[str, int]) -> None:
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
-        report = review_report(session, default_matrix(), H2)
+        report = review_report(session, default_matrix(), H2, today=today())
     assert _groups(report) == {
         "new": [],
         "up": [("CS03", 6, 12)],
         "down": [("CS01", 9, 4)],
         "unchanged": [("CS05", 6, 6), ("CS06", 4, 4), ("CS02", 2, 2)],
         "closed": [],
+        "first_assessed": [],
+        "not_assessed": [],
     }
     assert [r.ref for r in report.high_risks] == ["CS03"]
     assert [r.ref for r in report.not_reviewed] == ["CS02"]

@@ -20,6 +20,8 @@ def test_worst_bands_heading_names_the_two_worst_bands():
 
 
 def test_dates():
-    assert format_day(date(2025, 9, 3)) == "3 Sep 2025"
+    assert format_day(date(2025, 9, 3)) == "3 September 2025"
     assert format_day(None) == ""
-    assert format_moment(datetime(2025, 10, 1, 9, 5, tzinfo=UTC)) == "1 Oct 2025 09:05 UTC"
+    # UK local time: BST in summer, GMT in winter
+    assert format_moment(datetime(2025, 10, 1, 9, 5, tzinfo=UTC)) == "1 October 2025 at 10:05 BST"
+    assert format_moment(datetime(2025, 12, 1, 9, 5, tzinfo=UTC)) == "1 December 2025 at 09:05 GMT"

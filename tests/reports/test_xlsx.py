@@ -23,14 +23,17 @@ REGISTER_HEADER = [
     "Response",
     "Owner",
     "Status",
+    "Inherent",
     "Residual likelihood",
     "Residual impact",
     "Residual score",
     "Residual band",
+    "Target",
     "Last review",
     "Next review due",
     "Overdue",
     "Direction of travel",
+    "Actions",
 ]
 
 
@@ -52,8 +55,8 @@ def test_register_cells_hold_the_rows():
     risks = community_partnerships()
     report = register(risks)
     book = open_book(render_register_xlsx(report))
-    (sheet,) = book.worksheets
-    assert sheet.title == "Community Partnerships"
+    sheet, actions = book.worksheets
+    assert (sheet.title, actions.title) == ("Community Partnerships", "Actions")
     assert [c.value for c in sheet[1]] == REGISTER_HEADER
     assert sheet.max_row == len(risks) + 1
     rows = rows_by_ref(sheet)
@@ -95,7 +98,7 @@ def test_header_is_frozen_and_filtered():
     risks = community_partnerships()
     sheet = open_book(render_register_xlsx(register(risks))).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Q{len(risks) + 1}"
+    assert sheet.auto_filter.ref == f"A1:T{len(risks) + 1}"
     assert sheet.column_dimensions["E"].width > sheet.column_dimensions["A"].width
 
 
@@ -118,20 +121,25 @@ def test_control_characters_do_not_break_the_workbook():
     assert row["Consequence"].value == "שלום and 財務"
 
 
+def _row_starting(sheet: Any, first: str) -> int:
+    """The number of the first row whose first cell is `first`."""
+    return next(row[0].row for row in sheet.iter_rows() if row[0].value == first)
+
+
 def test_review_workbook_has_its_sheets_and_counts():
     report = review_report(many_risks(80))
     book = open_book(render_review_xlsx(report))
     services = [r.service_name for r in report.registers]
-    expected = ["Summary", "Movement", "High risks", "Not reviewed"]
-    expected += [name[:31] for name in services]
+    expected = ["Summary", "Exceptions", "Movement", "High risks", "Actions", "Long-standing", "Not reviewed"]
+    expected += ["Overdue", *(name[:31] for name in services)]
     assert book.sheetnames == expected
     summary = book["Summary"]
     assert summary["A1"].value == report.title
-    header = [c.value for c in summary[6]]
-    assert header == ["Service", "Low", "Medium", "High", "Very High", "Unassessed", "Total"]
-    assert fill(summary["E6"]) == report.matrix.band("Very High").colour
-    assert summary.freeze_panes == "A7"
-    for index, s in enumerate(report.summaries, start=7):
+    head = _row_starting(summary, "Service")
+    header = [c.value for c in summary[head]]
+    assert header == ["Service", "Low", "Medium", "High", "Very High", "Not assessed", "Total"]
+    assert fill(summary[f"E{head}"]) == report.matrix.band("Very High").colour
+    for index, s in enumerate(report.summaries, start=head + 1):
         values = [c.value for c in summary[index]]
         expected_row = [
             s.service_name,
@@ -140,9 +148,12 @@ def test_review_workbook_has_its_sheets_and_counts():
             s.total,
         ]
         assert values == expected_row
-    total_row = [c.value for c in summary[7 + len(report.summaries)]]
+    total_row = [c.value for c in summary[head + 1 + len(report.summaries)]]
     assert total_row[0] == "Council total"
     assert total_row[-1] == sum(s.total for s in report.summaries)
+    bands = _row_starting(summary, "Band")
+    counted = {summary.cell(row, 1).value: summary.cell(row, 3).value for row in range(bands + 1, bands + 7)}
+    assert counted == report.summary.bands | {"Open risks": sum(report.summary.bands.values())}
 
 
 def test_review_movement_high_risks_and_not_reviewed_sheets():
@@ -150,14 +161,14 @@ def test_review_movement_high_risks_and_not_reviewed_sheets():
     book = open_book(render_review_xlsx(report))
     movement = book["Movement"]
     moves = [
-        (row[0].value, row[1].value, row[4].value, row[6].value) for row in movement.iter_rows(min_row=2)
+        (row[0].value, row[1].value, row[5].value, row[7].value) for row in movement.iter_rows(min_row=2)
     ]
     assert moves[0] == ("★ New", "CP14", None, None)
     assert ("↑ Up", "CP02", 9, 16) in moves
-    assert movement.auto_filter.ref == f"A1:H{len(moves) + 1}"
+    assert movement.auto_filter.ref == f"A1:I{len(moves) + 1}"
     high = book["High risks"]
     assert [row[0].value for row in high.iter_rows(min_row=2)] == [r.ref for r in report.high_risks]
-    assert fill(high["J2"]) == report.matrix.band("Very High").colour  # the band, after the score
+    assert fill(high["K2"]) == report.matrix.band("Very High").colour  # the band, after the score
     not_reviewed = book["Not reviewed"]
     assert {row[0].value for row in not_reviewed.iter_rows(min_row=2)} == {"CP06", "CP14"}
     for sheet in book.worksheets[1:]:
@@ -168,7 +179,8 @@ def test_five_by_five_review_workbook():
     matrix = five_by_five()
     report = review_report(many_risks(40, matrix), matrix=matrix)
     summary = open_book(render_review_xlsx(report))["Summary"]
-    assert [c.value for c in summary[6]][1:6] == ["Very Low", "Low", "Moderate", "High", "Extreme"]
+    head = _row_starting(summary, "Service")
+    assert [c.value for c in summary[head]][1:6] == ["Very Low", "Low", "Moderate", "High", "Extreme"]
 
 
 @pytest.mark.parametrize(
@@ -197,6 +209,6 @@ def test_services_whose_names_clash_get_distinct_sheets():
         risk("CD01", service_code="CD", service_name="Housing/Repairs & Voids Management Team B"),
     ]
     book = open_book(render_review_xlsx(review_report(risks)))
-    names = book.sheetnames[4:]
+    names = book.sheetnames[8:]
     assert len(names) == 2
     assert len({n.casefold() for n in names}) == 2

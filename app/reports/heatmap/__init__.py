@@ -8,7 +8,7 @@ import matplotlib.
 
 from __future__ import annotations
 
-from app.reports.heatmap.layout import HeatmapLayout, heatmap_description, heatmap_layout
+from app.reports.heatmap.layout import HeatmapLayout, cell_refs, heatmap_description, heatmap_layout
 from app.reports.heatmap.pictures import (
     Picture,
     clear_heatmap_cache,
@@ -23,6 +23,7 @@ from app.reports.heatmap.pictures import (
 __all__ = [
     "HeatmapLayout",
     "Picture",
+    "cell_refs",
     "clear_heatmap_cache",
     "heatmap_cache_info",
     "heatmap_description",

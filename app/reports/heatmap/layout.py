@@ -192,9 +192,7 @@ def _grid(
         Label(x_title, bottom + height / 2, "Likelihood", "left", "center", 10, bold=True, rotation=90)
     )
 
-    ref_px = _REF_FONT_PT * DPI / 72
-    per_line = max(10, int(0.92 * cell_w * layout.width_px / (0.6 * ref_px)))
-    max_lines = max(1, int(0.4 * cell_h * layout.height_px / (1.2 * ref_px)))
+    per_line, max_lines = _ref_room(layout, panel)
     for cell in matrix.cells:
         lk, ik = cell.likelihood, cell.impact
         x0, y0 = at(ik - 0.5, lk - 0.5)
@@ -217,6 +215,26 @@ def _grid(
         x, y = at(ik, lk - 0.02)
         refs_text = _refs_text(refs, per_line, max_lines)
         labels.append(Label(x, y, refs_text, "center", "top", _REF_FONT_PT, colour=ink, fixed=False))
+
+
+def _ref_room(layout: HeatmapLayout, panel: int) -> tuple[int, int]:
+    """How many characters a line of refs holds in a cell of `panel`, and how many lines."""
+    _, _, width, height = layout.axes[panel]
+    cell_w, cell_h = width / layout.impact_levels, height / layout.likelihood_levels
+    ref_px = _REF_FONT_PT * DPI / 72
+    per_line = max(10, int(0.92 * cell_w * layout.width_px / (0.6 * ref_px)))
+    max_lines = max(1, int(0.4 * cell_h * layout.height_px / (1.2 * ref_px)))
+    return per_line, max_lines
+
+
+def cell_refs(matrix: Matrix, refs: tuple[str, ...], *, pair: bool = False) -> str:
+    """The refs of one cell exactly as the picture prints them ('CP01, CP02 +3 more'), on one
+    line: a table beside the picture says the same."""
+    per_line, max_lines = _ref_room(heatmap_layout(matrix, pair=pair), 0)
+    lines = _refs_text(refs, per_line, max_lines).split("\n")
+    return "".join(
+        line if i == 0 else (" " if line.startswith("+") else ", ") + line for i, line in enumerate(lines)
+    )
 
 
 def _level_label(label: str, score: int) -> str:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from app.reports.columns import Column, Due, Ref, columns_for
 from app.reports.pdf.canvas import Canvas, Cell, GridColumn, Row, band_cell
+from app.reports.rows import AssessmentRow
 from app.reports.words import direction_label, format_day
 from app.scoring import Matrix
 
@@ -35,7 +36,7 @@ def _cell(matrix: Matrix, column: Column[Any], value: Any) -> str | Cell:
     if kind == "controls":
         return controls_text(value)
     if kind == "word":
-        return str(value).capitalize()
+        return str(value).replace("_", " ").capitalize()
     if kind == "band":
         return band_cell(matrix, value, column.empty)
     if kind == "due":
@@ -44,9 +45,19 @@ def _cell(matrix: Matrix, column: Column[Any], value: Any) -> str | Cell:
         return direction_label(value)
     if kind == "day":
         return format_day(value) or column.empty
+    if kind == "assessment":
+        return assessment_cell(matrix, value, column.empty)
     if value is None:
         return column.empty
     return str(value)
+
+
+def assessment_cell(matrix: Matrix, value: AssessmentRow | None, empty: str) -> str | Cell:
+    """'High 9' in the band's colour, or `empty` for no assessment."""
+    if value is None:
+        return empty
+    filled = band_cell(matrix, value.band, empty)
+    return Cell(f"{value.band} {value.score}", fill=filled.fill, bold=filled.bold)
 
 
 def ref_text(ref: Ref) -> str:

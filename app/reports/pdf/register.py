@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 
 from app.reports import columns as risk_columns
-from app.reports.heatmap import heatmap_description
+from app.reports.columns import action_lines
+from app.reports.heatmap import cell_refs, heatmap_description
 from app.reports.pdf.canvas import MARGIN, Canvas, Cell, GridColumn, Row
 from app.reports.pdf.cells import risk_table
 from app.reports.pdf.tagging import collector_paused
 from app.reports.rows import HeatmapCells, RegisterReport
-from app.reports.words import format_day, format_long_day, format_moment
+from app.reports.words import format_day, heatmap_coverage, register_basis
 from app.scoring import Matrix
 
 
@@ -20,19 +21,21 @@ def render_register_pdf(report: RegisterReport, heatmap_png: bytes | None = None
     title = f"Risk register: {report.service_name}"
     doc = Canvas(title, f"As at {format_day(report.as_of)}")
     doc.add_page()
-    doc.title_block(
-        title,
-        [
-            f"Residual risks as at {format_long_day(report.as_of)} · service code {report.service_code}",
-            f"Generated {format_moment(report.generated_at)} · {len(report.risks)} risks · "
-            f"{report.matrix.name}",
-        ],
-    )
+    doc.title_block(title, register_basis(report))
     doc.heading("Heat map of residual risk")
+    doc.paragraph(heatmap_coverage(report.heatmap, len(report.risks)))
     heatmap_section(doc, report.matrix, report.heatmap, heatmap_png)
     doc.add_page()
     doc.heading("Register")
     register_table(doc, report)
+    lines = action_lines(report.risks)
+    doc.heading(f"Actions ({len(lines)})")
+    if lines:
+        risk_table(
+            doc, report.matrix, risk_columns.ACTIONS, lines, caption=f"Actions of {report.service_name}"
+        )
+    else:
+        doc.paragraph("No actions are recorded against these risks.")
     return doc.finish(report.generated_at)
 
 
@@ -48,8 +51,22 @@ def heatmap_section(canvas: Canvas, matrix: Matrix, cells: HeatmapCells, png: by
         picture_bottom = top + info.rendered_height
         table_x = MARGIN + width + 8
     canvas.set_y(top)
-    span = 297 - MARGIN - table_x
-    first = 34.0
+    heatmap_table(canvas, matrix, cells, x=table_x, span=297 - MARGIN - table_x)
+    canvas.set_y(max(canvas.y, picture_bottom + 4))
+
+
+def heatmap_table(
+    canvas: Canvas,
+    matrix: Matrix,
+    cells: HeatmapCells,
+    *,
+    x: float,
+    span: float,
+    caption: str = "Heat map as a table",
+    pair: bool = False,
+) -> None:
+    """The heat map as a table: per cell the count, the band and the refs the picture prints."""
+    first = 30.0
     other = min(30.0, (span - first) / len(matrix.impact))
     columns = [GridColumn("Likelihood / Impact", first)]
     columns += [GridColumn(f"{lv.label} ({lv.score})", other, "C") for lv in matrix.impact]
@@ -59,17 +76,20 @@ def heatmap_section(canvas: Canvas, matrix: Matrix, cells: HeatmapCells, png: by
         for iv in matrix.impact:
             cell = matrix.cell(lv.score, iv.score)
             refs = cells.cells.get((lv.score, iv.score), ())
-            shown = ", ".join(refs[:8]) + (f" +{len(refs) - 8} more" if len(refs) > 8 else "")
+            shown = cell_refs(matrix, refs, pair=pair) if refs else ""
             text = f"{len(refs)}\n{cell.band.name} {cell.score}" + (f"\n{shown}" if refs else "")
             row.append(Cell(text, fill=cell.band.colour))
         rows.append(row)
-    canvas.grid(columns, rows, x=table_x, caption="Heat map as a table", size=7.5, row_headers=True)
-    canvas.set_y(max(canvas.y, picture_bottom + 4))
+    canvas.grid(columns, rows, x=x, caption=caption, size=7.5, row_headers=True)
 
 
 def register_table(canvas: Canvas, report: RegisterReport) -> None:
     """The register table of one service."""
-    canvas.paragraph("Residual assessment: L likelihood, I impact, score = L \u00d7 I.", size=8)
+    canvas.paragraph(
+        "Residual assessment: L likelihood, I impact, score = L \u00d7 I. Inherent: before controls; "
+        "target: where the service means to bring the risk.",
+        size=8,
+    )
     if not report.risks:
         canvas.paragraph("No risks on the register.")
         return
