@@ -73,7 +73,9 @@ def build_demo(engine: Engine, matrix: Matrix, today: date, interval_months: int
                 reviewed_on=first_round,
                 source=name,
             )
-        calendar = Calendar(today=today, interval_months=interval_months)
+        calendar = Calendar(
+            today=today, interval_months=interval_months, band_months=matrix.review_intervals()
+        )
         for code, assessments in SECOND_ROUND.items():
             review_service(
                 session,

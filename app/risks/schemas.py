@@ -124,7 +124,9 @@ class ReviewCreate(StrictModel):
     response: Response | None = None
     controls: Controls | None = None
     notes: LongText = ""
-    next_review_due: Day | None = Field(default=None, description="default six months after the review")
+    next_review_due: Day | None = Field(
+        default=None, description="default: the review interval of the band the review lands in (six months)"
+    )
 
 
 class ServiceReviewItem(ReviewCreate):

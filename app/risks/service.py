@@ -153,7 +153,7 @@ def add_risk(
             assessments,
             reviewed_on=reviewed_on,
             reviewer=new.reviewer or actor.name,
-            interval_months=calendar.interval_months,
+            calendar=calendar,
             late=source is None and calendar.is_late(reviewed_on),
         )
         risk.version = 1  # a new risk starts at version 1, its first review included
