@@ -3,7 +3,8 @@
 An action belongs to its risk's service: whoever may read (change) that service's risks
 may read (change) its actions; to anyone else an action does not exist (404). Writes
 lock the action's risk (a new action) or the action itself, then the audit chain's head
-at commit (app.audit.trail).
+at commit (app.audit.trail). Each recording, and each change of status, due date or
+completion date, appends a dated event: what the action was on any past day (`as_of`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from app.access.principal import Action as Permission
 from app.access.principal import Principal
 from app.actions import listing
-from app.actions.listing import ActionFilter
+from app.actions.listing import ActionFilter, ActionState, current_state
 from app.actions.schemas import (
     ActionCreate,
     ActionPage,
@@ -26,6 +27,7 @@ from app.actions.schemas import (
     ProgressCreate,
     ProgressPublic,
 )
+from app.audit import repository as audit_trail
 from app.audit.trail import record_change
 from app.clock import COUNCIL_ZONE, Calendar
 from app.errors import (
@@ -37,7 +39,7 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.models import Action, ActionProgress, Risk, Service
+from app.models import Action, ActionEvent, ActionProgress, AuditEvent, Risk, Service
 from app.models.base import utcnow
 from app.risks.service import matches, readable_risk
 
@@ -89,6 +91,7 @@ def create_action(
     )
     session.add(action)
     session.flush()
+    _record_event(session, actor, action, calendar.today)
     record_change(
         session, actor, "action.create", "action", str(action.id), service.code, None, snapshot(action)
     )
@@ -137,6 +140,8 @@ def update_action(
     session.flush()
     after = snapshot(action)
     changed = {k for k in after if after[k] != before.get(k)} - {"updated_by"}
+    if changed & {"status", "due_on", "completed_on"}:
+        _record_event(session, actor, action, calendar.today)
     record_change(
         session,
         actor,
@@ -193,11 +198,21 @@ def add_progress(
     return progress_public(note), to_public(action, risk, service, notes, calendar.today)
 
 
-def public(session: Session, actor: Principal, action_id: int, today: date) -> ActionPublic:
-    """The action as the API shows it, if the actor may read it (404 otherwise)."""
+def public(
+    session: Session, actor: Principal, action_id: int, today: date, as_of: date | None = None
+) -> ActionPublic:
+    """The action as the API shows it (as it stood at the end of `as_of`, when given), if the actor
+    may read it (404 otherwise, and for a day before it was recorded)."""
     action, risk, service = readable_action(session, actor, action_id)
     assert action.id is not None
-    return to_public(action, risk, service, listing.progress_of(session, [action.id])[action.id], today)
+    if as_of is None:
+        notes = listing.progress_of(session, [action.id])[action.id]
+        return to_public(action, risk, service, notes, today)
+    state = listing.states_on(session, [action.id], as_of).get(action.id)
+    if state is None:
+        raise NotFound(f"no action {action_id} on {as_of}: it was recorded later")
+    notes = listing.progress_of(session, [action.id], until=as_of)[action.id]
+    return to_public(action, risk, service, notes, as_of, state)
 
 
 def of_risk_public(session: Session, actor: Principal, risk_id: int, today: date) -> list[ActionPublic]:
@@ -210,16 +225,30 @@ def of_risk_public(session: Session, actor: Principal, risk_id: int, today: date
 
 
 def page_public(
-    session: Session, actor: Principal, flt: ActionFilter, *, today: date, page: int, page_size: int
+    session: Session,
+    actor: Principal,
+    flt: ActionFilter,
+    *,
+    today: date,
+    page: int,
+    page_size: int,
+    as_of: date | None = None,
 ) -> ActionPage:
-    """One page of the actions of the services the actor may read, soonest due first."""
+    """One page of the actions of the services the actor may read, soonest due first; as of a past
+    day, as they stood at its end (filters included)."""
     codes = actor.readable_among(flt.services)
     rows, total = listing.page(
-        session, replace(flt, services=codes), today=today, offset=(page - 1) * page_size, limit=page_size
+        session,
+        replace(flt, services=codes),
+        today=today,
+        offset=(page - 1) * page_size,
+        limit=page_size,
+        as_of=as_of,
     )
-    notes = listing.progress_of(session, [a.id for a, _, _ in rows if a.id is not None])
+    notes = listing.progress_of(session, [a.id for a, _, _, _ in rows if a.id is not None], until=as_of)
+    day = as_of or today
     return ActionPage(
-        items=[to_public(a, r, s, notes[a.id or 0], today) for a, r, s in rows],
+        items=[to_public(a, r, s, notes[a.id or 0], day, state) for a, r, s, state in rows],
         total=total,
         page=page,
         page_size=page_size,
@@ -227,11 +256,28 @@ def page_public(
     )
 
 
+def audit_history(
+    session: Session, actor: Principal, action_id: int, *, offset: int, limit: int
+) -> tuple[list[AuditEvent], int]:
+    """A page of the audit entries about an action the actor may read (its recording, changes and
+    progress notes), newest first, and how many there are."""
+    readable_action(session, actor, action_id)
+    flt = audit_trail.AuditFilter(entity_type="action", entity_id=str(action_id))
+    return audit_trail.search(session, flt, offset=offset, limit=limit)
+
+
 def to_public(
-    action: Action, risk: Risk, service: Service, notes: list[ActionProgress], today: date
+    action: Action,
+    risk: Risk,
+    service: Service,
+    notes: list[ActionProgress],
+    today: date,
+    state: ActionState | None = None,
 ) -> ActionPublic:
-    """An action as the API shows it, overdue as of `today`."""
+    """An action as the API shows it, overdue as of `today`; its status, due and completion dates
+    those of `state` (what it was on a past day) when given, else as it stands."""
     assert action.id is not None
+    state = state or current_state(action)
     return ActionPublic(
         id=action.id,
         risk_id=action.risk_id,
@@ -239,10 +285,10 @@ def to_public(
         risk_ref=risk.ref,
         description=action.description,
         owner=action.owner,
-        due_on=action.due_on,
-        status=action.status,  # the column holds only ActionStatus values
-        completed_on=action.completed_on,
-        overdue=listing.is_overdue(action, today),
+        due_on=state.due_on,
+        status=state.status,  # the columns hold only ActionStatus values
+        completed_on=state.completed_on,
+        overdue=state.overdue_on(today),
         version=action.version,
         updates=[progress_public(n) for n in notes],
         created_at=action.created_at,
@@ -258,6 +304,22 @@ def progress_public(note: ActionProgress) -> ProgressPublic:
     return ProgressPublic(
         id=note.id, on=note.noted_on, note=note.note, created_at=note.created_at, created_by=note.created_by
     )
+
+
+def _record_event(session: Session, actor: Principal, action: Action, today: date) -> None:
+    """Append what the action now is, effective on the day it was done (done) or today."""
+    assert action.id is not None
+    effective_on = action.completed_on if action.status == "done" and action.completed_on else today
+    session.add(
+        ActionEvent(
+            action_id=action.id,
+            effective_on=effective_on,
+            status=action.status,
+            due_on=action.due_on,
+            recorded_by=actor.name,
+        )
+    )
+    session.flush()
 
 
 def snapshot(action: Action) -> dict[str, object]:

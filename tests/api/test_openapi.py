@@ -54,6 +54,7 @@ OPERATION_IDS = {
     ("GET", "/api/v1/actions/{action_id}"): "get_action",
     ("PATCH", "/api/v1/actions/{action_id}"): "update_action",
     ("POST", "/api/v1/actions/{action_id}/updates"): "add_action_update",
+    ("GET", "/api/v1/actions/{action_id}/history"): "get_action_history",
     ("GET", "/api/v1/reports/heatmap"): "get_heatmap",
     ("GET", "/api/v1/reports/register"): "get_register",
     ("GET", "/api/v1/reports/six-monthly"): "get_six_monthly_report",
