@@ -40,6 +40,7 @@ OPERATION_IDS = {
     ("GET", "/api/v1/services"): "list_services",
     ("POST", "/api/v1/services"): "create_service",
     ("GET", "/api/v1/services/{code}"): "get_service",
+    ("PATCH", "/api/v1/services/{code}"): "update_service",
     ("POST", "/api/v1/services/{code}/risks"): "create_risk",
     ("GET", "/api/v1/risks"): "list_risks",
     ("GET", "/api/v1/risks/{risk_id}"): "get_risk",
