@@ -66,6 +66,17 @@ class Settings(BaseSettings):
         description="the key that signs and checks audit anchors (`riskreg audit anchor`); "
         "keep it outside the database and its backups",
     )
+    smtp_host: str | None = Field(
+        default=None, description="the SMTP server `riskreg remind` sends through (none: it cannot send)"
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65_535, description="the SMTP server's port")
+    smtp_starttls: bool = Field(default=True, description="upgrade the SMTP connection with STARTTLS")
+    smtp_user: str | None = Field(default=None, description="the SMTP login (none: no login)")
+    smtp_password: SecretStr | None = Field(default=None, description="the SMTP login's password")
+    smtp_from: str | None = Field(
+        default=None, description="the sender of reminders, e.g. risk.register@council.gov.uk"
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="how long to wait for the server")
     warm_up_reports: bool = Field(
         default=True,
         description="load matplotlib, the PDF font and the page templates at start, before serving",
