@@ -165,7 +165,9 @@ def add_progress(
     answers the note and the action as it now stands."""
     action, risk, service = readable_action(session, actor, action_id, for_update=True)
     _require_write(actor, service)
-    recorded_on = action.created_at.astimezone(COUNCIL_ZONE).date()
+    # The calendar in force is the authority on today: a builder working to a fixed day (the
+    # demo's) records an action "today" by its calendar, whatever the wall clock says.
+    recorded_on = min(action.created_at.astimezone(COUNCIL_ZONE).date(), calendar.today)
     on = new.on or calendar.today
     if on > calendar.today:
         raise InvalidInput(
