@@ -1,4 +1,5 @@
-"""An action's status and due date as dated events, so that its state on a past day is known.
+"""An action's status and due date as dated events, so that its state on a past day is known;
+and an index that gives the whole action list in its order (due date, then id).
 
 Every existing action gets one event with its current status and due date, effective on the
 day it was done (a done action) or recorded (any other), recorded at its creation by its
@@ -40,6 +41,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_action_event_action_effective", "action_event", ["action_id", "effective_on", "id"])
+    op.create_index("ix_action_due_on_id", "action", ["due_on", "id"])
     action = sa.table(
         "action",
         sa.column("id", sa.Integer()),
@@ -74,5 +76,6 @@ def _council_day(moment: datetime) -> date:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_action_due_on_id", table_name="action")
     op.drop_index("ix_action_event_action_effective", table_name="action_event")
     op.drop_table("action_event")

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.access.principal import Action as Permission
 from app.access.principal import Principal
 from app.actions import listing
-from app.actions.listing import ActionFilter, ActionState, current_state
+from app.actions.listing import ActionFilter, ActionRow, ProgressNote, note_of, row_of
 from app.actions.schemas import (
     ActionCreate,
     ActionPage,
@@ -95,7 +95,7 @@ def create_action(
     record_change(
         session, actor, "action.create", "action", str(action.id), service.code, None, snapshot(action)
     )
-    return to_public(action, risk, service, [], calendar.today)
+    return to_public(row_of(action, risk, service), [], calendar.today)
 
 
 def update_action(
@@ -153,9 +153,8 @@ def update_action(
         {k: after[k] for k in sorted(changed)},
     )
     assert action.id is not None
-    return to_public(
-        action, risk, service, listing.progress_of(session, [action.id])[action.id], calendar.today
-    )
+    notes = listing.progress_of(session, [action.id])[action.id]
+    return to_public(row_of(action, risk, service), notes, calendar.today)
 
 
 def add_progress(
@@ -197,7 +196,7 @@ def add_progress(
         {"version": action.version, "update": {"on": note.noted_on.isoformat(), "note": note.note}},
     )
     notes = listing.progress_of(session, [action.id])[action.id]
-    return progress_public(note), to_public(action, risk, service, notes, calendar.today)
+    return progress_public(note_of(note)), to_public(row_of(action, risk, service), notes, calendar.today)
 
 
 def public(
@@ -209,12 +208,12 @@ def public(
     assert action.id is not None
     if as_of is None:
         notes = listing.progress_of(session, [action.id])[action.id]
-        return to_public(action, risk, service, notes, today)
+        return to_public(row_of(action, risk, service), notes, today)
     state = listing.states_on(session, [action.id], as_of).get(action.id)
     if state is None:
         raise NotFound(f"no action {action_id} on {as_of}: it was recorded later")
     notes = listing.progress_of(session, [action.id], until=as_of)[action.id]
-    return to_public(action, risk, service, notes, as_of, state)
+    return to_public(row_of(action, risk, service, state), notes, as_of)
 
 
 def of_risk_public(session: Session, actor: Principal, risk_id: int, today: date) -> list[ActionPublic]:
@@ -223,7 +222,7 @@ def of_risk_public(session: Session, actor: Principal, risk_id: int, today: date
     assert risk.id is not None
     actions = listing.of_risk(session, risk.id)
     notes = listing.progress_of(session, [a.id for a in actions if a.id is not None])
-    return [to_public(a, risk, service, notes[a.id or 0], today) for a in actions]
+    return [to_public(row_of(a, risk, service), notes[a.id or 0], today) for a in actions]
 
 
 def page_public(
@@ -247,10 +246,9 @@ def page_public(
         limit=page_size,
         as_of=as_of,
     )
-    notes = listing.progress_of(session, [a.id for a, _, _, _ in rows if a.id is not None], until=as_of)
     day = as_of or today
     return ActionPage(
-        items=[to_public(a, r, s, notes[a.id or 0], day, state) for a, r, s, state in rows],
+        items=[to_public(row, notes, day) for row, notes in rows],
         total=total,
         page=page,
         page_size=page_size,
@@ -268,41 +266,31 @@ def audit_history(
     return audit_trail.search(session, flt, offset=offset, limit=limit)
 
 
-def to_public(
-    action: Action,
-    risk: Risk,
-    service: Service,
-    notes: list[ActionProgress],
-    today: date,
-    state: ActionState | None = None,
-) -> ActionPublic:
-    """An action as the API shows it, overdue as of `today`; its status, due and completion dates
-    those of `state` (what it was on a past day) when given, else as it stands."""
-    assert action.id is not None
-    state = state or current_state(action)
+def to_public(row: ActionRow, notes: list[ProgressNote], today: date) -> ActionPublic:
+    """An action as the API shows it, overdue as of `today` (the as_of day for a past state)."""
+    state = row.state
     return ActionPublic(
-        id=action.id,
-        risk_id=action.risk_id,
-        service=service.code,
-        risk_ref=risk.ref,
-        description=action.description,
-        owner=action.owner,
+        id=row.id,
+        risk_id=row.risk_id,
+        service=row.service_code,
+        risk_ref=row.risk_ref,
+        description=row.description,
+        owner=row.owner,
         due_on=state.due_on,
         status=state.status,  # the columns hold only ActionStatus values
         completed_on=state.completed_on,
         overdue=state.overdue_on(today),
-        version=action.version,
+        version=row.version,
         updates=[progress_public(n) for n in notes],
-        created_at=action.created_at,
-        created_by=action.created_by,
-        updated_at=action.updated_at,
-        updated_by=action.updated_by,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
     )
 
 
-def progress_public(note: ActionProgress) -> ProgressPublic:
+def progress_public(note: ProgressNote) -> ProgressPublic:
     """A progress note as the API shows it."""
-    assert note.id is not None
     return ProgressPublic(
         id=note.id, on=note.noted_on, note=note.note, created_at=note.created_at, created_by=note.created_by
     )
