@@ -110,10 +110,14 @@ def update_action(
     action, risk, service = readable_action(session, actor, action_id, for_update=True)
     _require_write(actor, service)
     if not if_match:
-        raise PreconditionRequired("send If-Match with the ETag of the action you are changing")
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the action you are changing",
+            errors=[FieldProblem(("header", "If-Match"), "required", "missing")],
+        )
     if not matches(if_match, etag(action)):
         raise PreconditionFailed(
-            f"the action has changed since that ETag; it is now at version {action.version}"
+            f"the action has changed since that ETag; it is now at version {action.version}",
+            errors=[FieldProblem(("header", "If-Match"), f"stale: the action is at {etag(action)}", "stale")],
         )
     fields = changes.model_fields_set
     if not fields:
