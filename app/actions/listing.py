@@ -14,9 +14,6 @@ from sqlmodel import Session, col, select
 
 from app.models import Action, ActionEvent, ActionProgress, Risk, Service, table_of
 
-#: How an action joins its risk, and a risk its service.
-_OF_RISK = col(Risk.id) == col(Action.risk_id)
-_OF_SERVICE = col(Service.id) == col(Risk.service_id)
 #: Statuses of an action still being worked on: the only ones that can be overdue or due.
 OPEN_STATUSES = ("planned", "in_progress")
 
@@ -155,7 +152,7 @@ def note_of(note: ActionProgress) -> ProgressNote:
 _ACTION, _RISK, _SERVICE, _EVENT, _NOTE = (
     table_of(m) for m in (Action, Risk, Service, ActionEvent, ActionProgress)
 )
-A, E, N = _ACTION.c, _EVENT.c, _NOTE.c
+A, N = _ACTION.c, _NOTE.c
 #: What a row shows of the action itself, now and as of any day, with its risk's ref and service's code.
 _ROW_COLUMNS = (
     A.id,
@@ -204,7 +201,7 @@ def page(
         joined = _ACTIONS if with_service else _ACTION
         if state is not None:
             assert as_of is not None
-            joined = joined.join(state, state.c.id == _in_force_of(state, as_of))
+            joined = joined.join(state, state.c.id == _in_force(as_of))
         return joined
 
     # every action has a risk and a service: join them for the count only to filter by service
@@ -248,8 +245,9 @@ def page(
     return rows, int(found[0].total)
 
 
-def _in_force_of(state: Any, day: date) -> Any:
-    """The id of the event in force at the end of `day` for the outer query's action."""
+def _in_force(day: date) -> Any:
+    """The id of the event in force at the end of `day` for the outer query's action: the last
+    recorded of those effective by then (a later record corrects an earlier one)."""
     inner = _EVENT.alias("event_by_then")
     return (
         sa.select(func.max(inner.c.id))
