@@ -1,5 +1,5 @@
 """The `riskreg` command: serve the API, migrate, manage tokens, verify the audit trail,
-build the demo, import plans, write reports.
+build the demo, import plans, write reports, send reminders.
 
 Over 400 lines: one command-line surface, each function a subcommand whose signature is
 its `--help`; the helpers they share (opening the database, printing tables) are in
@@ -263,6 +263,56 @@ def demo(
     if serve_api:
         app = create_app(settings.model_copy(update={"migrate_on_start": False}))
         uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command()
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the emails instead of sending them; record nothing")
+    ] = False,
+    within: Annotated[
+        int, typer.Option(min=0, max=3650, help="tell what falls due within this many days (and overdue)")
+    ] = 30,
+) -> None:
+    """Email each service with a contact_email its reviews and actions due or overdue (RISKREG_SMTP_*)."""
+    from app.clock import today
+    from app.reminders.due import reminders
+    from app.reminders.send import Outcome, SmtpNotConfigured, send_all
+
+    settings = get_settings()
+    engine = _engine()
+    with transaction(engine) as session:
+        due = reminders(session, today(), within)
+    for reminder in due:
+        if not reminder.anything_due:
+            out.print(f"{reminder.service_code}: nothing due within {within} days; no email", highlight=False)
+    if dry_run:
+        sender = settings.smtp_from or "(RISKREG_SMTP_FROM)"
+        for reminder in (r for r in due if r.anything_due):
+            out.print(reminder.preview(sender), markup=False, highlight=False)
+        engine.dispose()
+        return
+
+    def said(outcome: Outcome) -> None:
+        r = outcome.reminder
+        if outcome.sent:
+            out.print(f"{r.service_code}: told {r.recipient} ({r.subject})", markup=False, highlight=False)
+        else:
+            err.print(
+                f"{r.service_code} ({r.service_name}) was not told: {outcome.error}",
+                markup=False,
+                highlight=False,
+            )
+
+    try:
+        outcomes = send_all(engine, settings, due, said)
+    except SmtpNotConfigured as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        engine.dispose()
+    failed = [o.reminder.service_code for o in outcomes if not o.sent]
+    if failed:
+        raise _fail(f"{len(failed)} service(s) not told: {', '.join(failed)}")
 
 
 @cli.command("import")

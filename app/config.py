@@ -36,7 +36,9 @@ class Settings(BaseSettings):
         ge=0,
         description="a review or status change recorded more days than this after its date is late",
     )
-    review_interval_months: int = Field(default=6, ge=1, le=36)
+    review_interval_months: int = Field(
+        default=6, ge=1, le=36, description="months to the next review for a band whose matrix sets none"
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="larger bodies get 413")
     max_import_bytes: int = Field(default=5_000_000, ge=1024)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
@@ -64,6 +66,17 @@ class Settings(BaseSettings):
         description="the key that signs and checks audit anchors (`riskreg audit anchor`); "
         "keep it outside the database and its backups",
     )
+    smtp_host: str | None = Field(
+        default=None, description="the SMTP server `riskreg remind` sends through (none: it cannot send)"
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65_535, description="the SMTP server's port")
+    smtp_starttls: bool = Field(default=True, description="upgrade the SMTP connection with STARTTLS")
+    smtp_user: str | None = Field(default=None, description="the SMTP login (none: no login)")
+    smtp_password: SecretStr | None = Field(default=None, description="the SMTP login's password")
+    smtp_from: str | None = Field(
+        default=None, description="the sender of reminders, e.g. risk.register@council.gov.uk"
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="how long to wait for the server")
     warm_up_reports: bool = Field(
         default=True,
         description="load matplotlib, the PDF font and the page templates at start, before serving",
@@ -77,5 +90,7 @@ def get_settings() -> Settings:
 
 
 def matrix_in_force(settings: Settings) -> Matrix:
-    """The matrix named by RISKREG_MATRIX_FILE, or the default 4x4."""
-    return load_matrix(settings.matrix_file) if settings.matrix_file else default_matrix()
+    """The matrix named by RISKREG_MATRIX_FILE, or the default 4x4; a band that sets no review
+    interval takes RISKREG_REVIEW_INTERVAL_MONTHS."""
+    matrix = load_matrix(settings.matrix_file) if settings.matrix_file else default_matrix()
+    return matrix.with_review_months(settings.review_interval_months)

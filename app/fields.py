@@ -7,7 +7,15 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 from typing_extensions import TypeAliasType
 
 from app.config import LATEST_DATE, get_settings
@@ -125,6 +133,8 @@ Control = Annotated[
 ]
 #: A risk's control measures.
 Controls = Annotated[list[Control], Field(max_length=50)]
+#: An email address (its domain normalised); the column holds 254 characters, the longest an address may be.
+ContactEmail = Annotated[EmailStr, StringConstraints(max_length=254)]
 Ref = Annotated[
     str,
     StringConstraints(min_length=1, max_length=20, pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9 ._/-]*\s*$"),

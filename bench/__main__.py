@@ -322,6 +322,28 @@ def lists(
     return now, past, recorded
 
 
+def action_lists(run: Run, built: data.Built, label: str, floor: Floor) -> None:
+    """The action list at 100,000 actions, 50 a page (pages 1-4 in turn), against the 50-row floor;
+    and the overdue actions, for comparison."""
+    with riskreg(built, 5_000) as client:
+        run.measure(
+            f"[{label}] action list p.1-{PAGES}, {built.spec.actions:,} actions",
+            run.n(200, 40),
+            lambda i: client.get("/api/v1/actions", params={"page_size": 50, "page": i % PAGES + 1}),
+            baseline=floor.select,
+            target=">= 0.7 x 50-row floor",
+            check=ratio_at_least(0.7),
+        )
+        run.measure(
+            f"[{label}] action list overdue p.1-{PAGES}, {built.spec.actions:,} actions",
+            run.n(100, 20),
+            lambda i: client.get(
+                "/api/v1/actions", params={"overdue": "true", "page_size": 50, "page": i % PAGES + 1}
+            ),
+            baseline=floor.select,
+        )
+
+
 def scaling(run: Run, small: httpx.Client, large: httpx.Client, label: str) -> None:
     """The audit list at 100,000 risks against the same list at 2,000, interleaved."""
     result = run.measure(
@@ -525,6 +547,8 @@ def sqlite_suite(run: Run, sizes: list[str]) -> None:
                 reports_http(run, client, "sqlite", [data.service_code(i + 1) for i in range(30)])
                 six_monthly(run, client, "sqlite", "30 services x 20 risks", 600)
         list_suite(run, built, "sqlite", floor, as_of)
+        if "actions" in built:
+            action_lists(run, built["actions"], "sqlite", floor)
     if not run.quick:
         for name in ("council", "2k"):
             if name in built:
@@ -583,6 +607,8 @@ def postgres_suite(run: Run, admin_url: str, sizes: list[str]) -> None:
                 with riskreg(built["council"], 5_000) as client:
                     writes(run, client, database("council"), "pg", floor)
             list_suite(run, built, "pg", floor, as_of)
+            if "actions" in built:
+                action_lists(run, built["actions"], "pg", floor)
     finally:
         with admin.connect() as conn:
             for name in names:
@@ -623,16 +649,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small counts, no 100k data set")
     parser.add_argument("--postgres", metavar="URL", help="also run the API workloads on this server")
     parser.add_argument("--budget", type=float, help="global time budget in seconds")
-    parser.add_argument("--sizes", help="comma-separated data sets (council,2k,100k)")
+    parser.add_argument("--sizes", help="comma-separated data sets (council,2k,100k,actions)")
     parser.add_argument(
-        "--pg-sizes", default="council,2k", help="PostgreSQL data sets (add 100k for the large one)"
+        "--pg-sizes",
+        default="council,2k,actions",
+        help="PostgreSQL data sets (add 100k for the large one)",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="only the PostgreSQL workloads")
     args = parser.parse_args(argv)
     sizes = (
         args.sizes.split(",")
         if args.sizes
-        else (["council", "2k"] if args.quick else ["council", "2k", "100k"])
+        else (["council", "2k", "actions"] if args.quick else ["council", "2k", "100k", "actions"])
     )
     budget = args.budget or (300 if args.quick else 1500)
     run = Run(quick=args.quick, deadline=time.monotonic() + budget)

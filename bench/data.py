@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-FORMAT_VERSION = 2  # 2: recorded times after the effective dates, superseded_at, status events
+FORMAT_VERSION = 3  # 2: recorded times after the effective dates, superseded_at, status events; 3: actions
 RESPONSES = ("tolerate", "treat", "terminate", "transfer")
 BATCH = 5_000
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -37,6 +37,11 @@ class Spec:
     risks_per_service: int
     reviews_per_risk: int
     years: int
+    actions_per_risk: int = 0
+
+    @property
+    def actions(self) -> int:
+        return self.risks * self.actions_per_risk
 
     @property
     def risks(self) -> int:
@@ -47,7 +52,10 @@ SPECS = {
     "council": Spec("council", 30, 20, 4, 2),  # one council: 600 risks
     "2k": Spec("2k", 100, 20, 4, 2),  # 2,000 risks
     "100k": Spec("100k", 1_000, 100, 10, 5),  # 100,000 risks, 1,000,000 reviews
+    "actions": Spec("actions", 100, 20, 2, 1, actions_per_risk=50),  # 2,000 risks, 100,000 actions
 }
+#: Action statuses in the proportions of a register under way: most open, some done, a few dropped.
+ACTION_STATUSES = ("planned",) * 4 + ("in_progress",) * 3 + ("done",) * 2 + ("cancelled",)
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,8 @@ def service_code(i: int) -> str:
 
 
 def _rows(spec: Spec, today: date, seed: int = 6):
-    """Yield (services, risks, controls, reviews, status events) batches of about BATCH risks."""
+    """Yield (services, risks, controls, reviews, status events, actions, action events, progress
+    notes) batches of about BATCH risks."""
     from app.clock import add_months
     from app.scoring import default_matrix
 
@@ -86,11 +95,14 @@ def _rows(spec: Spec, today: date, seed: int = 6):
     ]
     span = spec.years * 365
     gap = max(30, (span - 200) // max(1, spec.reviews_per_risk - 1))
-    risk_id = review_id = control_id = event_id = 0
+    risk_id = review_id = control_id = event_id = action_id = 0
     risks: list[dict] = []
     controls: list[dict] = []
     reviews: list[dict] = []
     events: list[dict] = []
+    actions: list[dict] = []
+    action_events: list[dict] = []
+    notes: list[dict] = []
 
     def recorded(day: date, late: bool) -> datetime:
         """When a fact effective on `day` was stored: days later, or 40-90 for a late entry."""
@@ -220,12 +232,65 @@ def _rows(spec: Spec, today: date, seed: int = 6):
                     "updated_by": who,
                 }
             )
+            for _ in range(spec.actions_per_risk):
+                action_id += 1
+                status = ACTION_STATUSES[rng.randrange(len(ACTION_STATUSES))]
+                due_on = today + timedelta(days=rng.randrange(-120, 400))
+                completed_on = today - timedelta(days=rng.randrange(1, 90)) if status == "done" else None
+                recorded_on = today - timedelta(days=rng.randrange(90, 200))
+                actions.append(
+                    {
+                        "id": action_id,
+                        "risk_id": risk_id,
+                        "description": f"Action {action_id}: retender the supplier contract and test the fallback",
+                        "owner": f"Officer {rng.randrange(1, 40)}",
+                        "due_on": due_on,
+                        "status": status,
+                        "completed_on": completed_on,
+                        "version": 1,
+                        "created_at": now,
+                        "created_by": who,
+                        "updated_at": now,
+                        "updated_by": who,
+                    }
+                )
+                action_events.append(
+                    {
+                        "id": action_id,
+                        "action_id": action_id,
+                        "effective_on": completed_on or recorded_on,
+                        "status": status,
+                        "due_on": due_on,
+                        "recorded_at": now,
+                        "recorded_by": who,
+                    }
+                )
+                if status in ("in_progress", "done"):
+                    notes.append(
+                        {
+                            "id": action_id,
+                            "action_id": action_id,
+                            "noted_on": recorded_on + timedelta(days=30),
+                            "note": "Specification drafted; three suppliers invited to quote.",
+                            "created_at": now,
+                            "created_by": who,
+                        }
+                    )
             if len(risks) >= BATCH:
-                yield (services if first else []), risks, controls, reviews, events
+                yield (
+                    (services if first else []),
+                    risks,
+                    controls,
+                    reviews,
+                    events,
+                    actions,
+                    action_events,
+                    notes,
+                )
                 first = False
-                risks, controls, reviews, events = [], [], [], []
+                risks, controls, reviews, events, actions, action_events, notes = [], [], [], [], [], [], []
     if risks or first:
-        yield (services if first else []), risks, controls, reviews, events
+        yield (services if first else []), risks, controls, reviews, events, actions, action_events, notes
 
 
 def fill(engine: Engine, spec: Spec, today: date) -> str:
@@ -233,9 +298,19 @@ def fill(engine: Engine, spec: Spec, today: date) -> str:
     from app.access.principal import SYSTEM, Role
     from app.access.tokens import create_token
     from app.db import transaction
-    from app.models import ControlMeasure, Review, Risk, RiskStatusEvent, Service
+    from app.models import (
+        Action,
+        ActionEvent,
+        ActionProgress,
+        ControlMeasure,
+        Review,
+        Risk,
+        RiskStatusEvent,
+        Service,
+    )
 
-    tables = [t.__table__ for t in (Service, Risk, ControlMeasure, Review, RiskStatusEvent)]  # type: ignore[attr-defined]
+    models = (Service, Risk, ControlMeasure, Review, RiskStatusEvent, Action, ActionEvent, ActionProgress)
+    tables = [t.__table__ for t in models]  # type: ignore[attr-defined]
     with engine.begin() as conn:
         for batch in _rows(spec, today):
             for table, rows in zip(tables, batch, strict=True):
@@ -243,7 +318,16 @@ def fill(engine: Engine, spec: Spec, today: date) -> str:
                     if rows[i : i + BATCH]:
                         conn.execute(table.insert(), rows[i : i + BATCH])
         if engine.dialect.name == "postgresql":  # explicit ids: move the sequences on
-            for table in ("service", "risk", "control_measure", "review", "risk_status_event"):
+            for table in (
+                "service",
+                "risk",
+                "control_measure",
+                "review",
+                "risk_status_event",
+                "action",
+                "action_event",
+                "action_progress",
+            ):
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 )

@@ -3,7 +3,8 @@
 An action belongs to its risk's service: whoever may read (change) that service's risks
 may read (change) its actions; to anyone else an action does not exist (404). Writes
 lock the action's risk (a new action) or the action itself, then the audit chain's head
-at commit (app.audit.trail).
+at commit (app.audit.trail). Each recording, and each change of status, due date or
+completion date, appends a dated event: what the action was on any past day (`as_of`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from app.access.principal import Action as Permission
 from app.access.principal import Principal
 from app.actions import listing
-from app.actions.listing import ActionFilter
+from app.actions.listing import ActionFilter, ActionRow, ProgressNote, note_of, row_of
 from app.actions.schemas import (
     ActionCreate,
     ActionPage,
@@ -26,6 +27,7 @@ from app.actions.schemas import (
     ProgressCreate,
     ProgressPublic,
 )
+from app.audit import repository as audit_trail
 from app.audit.trail import record_change
 from app.clock import COUNCIL_ZONE, Calendar
 from app.errors import (
@@ -37,7 +39,7 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.models import Action, ActionProgress, Risk, Service
+from app.models import Action, ActionEvent, ActionProgress, AuditEvent, Risk, Service
 from app.models.base import utcnow
 from app.risks.service import matches, readable_risk
 
@@ -89,10 +91,11 @@ def create_action(
     )
     session.add(action)
     session.flush()
+    _record_event(session, actor, action, calendar.today)
     record_change(
         session, actor, "action.create", "action", str(action.id), service.code, None, snapshot(action)
     )
-    return to_public(action, risk, service, [], calendar.today)
+    return to_public(row_of(action, risk, service), [], calendar.today)
 
 
 def update_action(
@@ -107,10 +110,14 @@ def update_action(
     action, risk, service = readable_action(session, actor, action_id, for_update=True)
     _require_write(actor, service)
     if not if_match:
-        raise PreconditionRequired("send If-Match with the ETag of the action you are changing")
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the action you are changing",
+            errors=[FieldProblem(("header", "If-Match"), "required", "missing")],
+        )
     if not matches(if_match, etag(action)):
         raise PreconditionFailed(
-            f"the action has changed since that ETag; it is now at version {action.version}"
+            f"the action has changed since that ETag; it is now at version {action.version}",
+            errors=[FieldProblem(("header", "If-Match"), f"stale: the action is at {etag(action)}", "stale")],
         )
     fields = changes.model_fields_set
     if not fields:
@@ -137,6 +144,8 @@ def update_action(
     session.flush()
     after = snapshot(action)
     changed = {k for k in after if after[k] != before.get(k)} - {"updated_by"}
+    if changed & {"status", "due_on", "completed_on"}:
+        _record_event(session, actor, action, calendar.today)
     record_change(
         session,
         actor,
@@ -148,9 +157,8 @@ def update_action(
         {k: after[k] for k in sorted(changed)},
     )
     assert action.id is not None
-    return to_public(
-        action, risk, service, listing.progress_of(session, [action.id])[action.id], calendar.today
-    )
+    notes = listing.progress_of(session, [action.id])[action.id]
+    return to_public(row_of(action, risk, service), notes, calendar.today)
 
 
 def add_progress(
@@ -160,7 +168,9 @@ def add_progress(
     answers the note and the action as it now stands."""
     action, risk, service = readable_action(session, actor, action_id, for_update=True)
     _require_write(actor, service)
-    recorded_on = action.created_at.astimezone(COUNCIL_ZONE).date()
+    # The calendar in force is the authority on today: a builder working to a fixed day (the
+    # demo's) records an action "today" by its calendar, whatever the wall clock says.
+    recorded_on = min(action.created_at.astimezone(COUNCIL_ZONE).date(), calendar.today)
     on = new.on or calendar.today
     if on > calendar.today:
         raise InvalidInput(
@@ -190,14 +200,24 @@ def add_progress(
         {"version": action.version, "update": {"on": note.noted_on.isoformat(), "note": note.note}},
     )
     notes = listing.progress_of(session, [action.id])[action.id]
-    return progress_public(note), to_public(action, risk, service, notes, calendar.today)
+    return progress_public(note_of(note)), to_public(row_of(action, risk, service), notes, calendar.today)
 
 
-def public(session: Session, actor: Principal, action_id: int, today: date) -> ActionPublic:
-    """The action as the API shows it, if the actor may read it (404 otherwise)."""
+def public(
+    session: Session, actor: Principal, action_id: int, today: date, as_of: date | None = None
+) -> ActionPublic:
+    """The action as the API shows it (as it stood at the end of `as_of`, when given), if the actor
+    may read it (404 otherwise, and for a day before it was recorded)."""
     action, risk, service = readable_action(session, actor, action_id)
     assert action.id is not None
-    return to_public(action, risk, service, listing.progress_of(session, [action.id])[action.id], today)
+    if as_of is None:
+        notes = listing.progress_of(session, [action.id])[action.id]
+        return to_public(row_of(action, risk, service), notes, today)
+    state = listing.states_on(session, [action.id], as_of).get(action.id)
+    if state is None:
+        raise NotFound(f"no action {action_id} on {as_of}: it was recorded later")
+    notes = listing.progress_of(session, [action.id], until=as_of)[action.id]
+    return to_public(row_of(action, risk, service, state), notes, as_of)
 
 
 def of_risk_public(session: Session, actor: Principal, risk_id: int, today: date) -> list[ActionPublic]:
@@ -206,20 +226,33 @@ def of_risk_public(session: Session, actor: Principal, risk_id: int, today: date
     assert risk.id is not None
     actions = listing.of_risk(session, risk.id)
     notes = listing.progress_of(session, [a.id for a in actions if a.id is not None])
-    return [to_public(a, risk, service, notes[a.id or 0], today) for a in actions]
+    return [to_public(row_of(a, risk, service), notes[a.id or 0], today) for a in actions]
 
 
 def page_public(
-    session: Session, actor: Principal, flt: ActionFilter, *, today: date, page: int, page_size: int
+    session: Session,
+    actor: Principal,
+    flt: ActionFilter,
+    *,
+    today: date,
+    page: int,
+    page_size: int,
+    as_of: date | None = None,
 ) -> ActionPage:
-    """One page of the actions of the services the actor may read, soonest due first."""
+    """One page of the actions of the services the actor may read, soonest due first; as of a past
+    day, as they stood at its end (filters included)."""
     codes = actor.readable_among(flt.services)
     rows, total = listing.page(
-        session, replace(flt, services=codes), today=today, offset=(page - 1) * page_size, limit=page_size
+        session,
+        replace(flt, services=codes),
+        today=today,
+        offset=(page - 1) * page_size,
+        limit=page_size,
+        as_of=as_of,
     )
-    notes = listing.progress_of(session, [a.id for a, _, _ in rows if a.id is not None])
+    day = as_of or today
     return ActionPage(
-        items=[to_public(a, r, s, notes[a.id or 0], today) for a, r, s in rows],
+        items=[to_public(row, notes, day) for row, notes in rows],
         total=total,
         page=page,
         page_size=page_size,
@@ -227,37 +260,60 @@ def page_public(
     )
 
 
-def to_public(
-    action: Action, risk: Risk, service: Service, notes: list[ActionProgress], today: date
-) -> ActionPublic:
-    """An action as the API shows it, overdue as of `today`."""
-    assert action.id is not None
+def audit_history(
+    session: Session, actor: Principal, action_id: int, *, offset: int, limit: int
+) -> tuple[list[AuditEvent], int]:
+    """A page of the audit entries about an action the actor may read (its recording, changes and
+    progress notes), newest first, and how many there are."""
+    readable_action(session, actor, action_id)
+    flt = audit_trail.AuditFilter(entity_type="action", entity_id=str(action_id))
+    return audit_trail.search(session, flt, offset=offset, limit=limit)
+
+
+def to_public(row: ActionRow, notes: list[ProgressNote], today: date) -> ActionPublic:
+    """An action as the API shows it, overdue as of `today` (the as_of day for a past state)."""
+    state = row.state
     return ActionPublic(
-        id=action.id,
-        risk_id=action.risk_id,
-        service=service.code,
-        risk_ref=risk.ref,
-        description=action.description,
-        owner=action.owner,
-        due_on=action.due_on,
-        status=action.status,  # the column holds only ActionStatus values
-        completed_on=action.completed_on,
-        overdue=listing.is_overdue(action, today),
-        version=action.version,
+        id=row.id,
+        risk_id=row.risk_id,
+        service=row.service_code,
+        risk_ref=row.risk_ref,
+        description=row.description,
+        owner=row.owner,
+        due_on=state.due_on,
+        status=state.status,  # the columns hold only ActionStatus values
+        completed_on=state.completed_on,
+        overdue=state.overdue_on(today),
+        version=row.version,
         updates=[progress_public(n) for n in notes],
-        created_at=action.created_at,
-        created_by=action.created_by,
-        updated_at=action.updated_at,
-        updated_by=action.updated_by,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
     )
 
 
-def progress_public(note: ActionProgress) -> ProgressPublic:
+def progress_public(note: ProgressNote) -> ProgressPublic:
     """A progress note as the API shows it."""
-    assert note.id is not None
     return ProgressPublic(
         id=note.id, on=note.noted_on, note=note.note, created_at=note.created_at, created_by=note.created_by
     )
+
+
+def _record_event(session: Session, actor: Principal, action: Action, today: date) -> None:
+    """Append what the action now is, effective on the day it was done (done) or today."""
+    assert action.id is not None
+    effective_on = action.completed_on if action.status == "done" and action.completed_on else today
+    session.add(
+        ActionEvent(
+            action_id=action.id,
+            effective_on=effective_on,
+            status=action.status,
+            due_on=action.due_on,
+            recorded_by=actor.name,
+        )
+    )
+    session.flush()
 
 
 def snapshot(action: Action) -> dict[str, object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 
 from app.actions import service as actions
 from app.actions.listing import ActionFilter
@@ -17,14 +17,29 @@ from app.actions.schemas import (
     ProgressPublic,
 )
 from app.api import examples
-from app.api.deps import CalendarDep, DatabaseDep, ReaderDep, WriterDep
+from app.api.deps import CalendarDep, DatabaseDep, PagingDep, ReaderDep, WriterDep
 from app.api.risks import MAX_PAGE_SIZE, Name, RiskId
-from app.fields import ActionStatus, clean_text
+from app.audit.schemas import AuditEventPublic, event_public
+from app.clock import Calendar
+from app.errors import FieldProblem, InvalidInput
+from app.fields import ActionStatus, Day, clean_text
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
 
 # Ids are 32-bit integers on PostgreSQL: a larger id must be refused here, not by the database.
 ActionId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the action's id")]
+AsOf = Annotated[
+    Day | None, Query(description="as it stood at the end of this day (status, due date, notes by then)")
+]
+
+
+def past_day(as_of: Day | None, calendar: Calendar) -> Day | None:
+    """`as_of` when it is not in the future; 422 naming it otherwise."""
+    if as_of is not None and as_of > calendar.today:
+        raise InvalidInput(
+            "as_of is in the future", errors=[FieldProblem(("query", "as_of"), "must not be in the future")]
+        )
+    return as_of
 
 
 @router.post("/risks/{risk_id}/actions", status_code=status.HTTP_201_CREATED, response_model=ActionPublic)
@@ -65,10 +80,13 @@ async def list_actions(
     due_within: Annotated[
         int | None, Query(ge=0, le=3_650, description="open actions due from today to this many days on")
     ] = None,
+    as_of: AsOf = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-) -> ActionPage:
-    """The actions of the services the token may read, filtered and paginated, soonest due first."""
+) -> Response:
+    """The actions of the services the token may read, filtered and paginated, soonest due first;
+    `as_of` gives them (and the filters) as they stood at the end of a past day."""
+    as_of = past_day(as_of, calendar)
     # A code that cannot be a service code matches nothing (and never reaches the database).
     wanted = (
         [c.strip().upper() for c in service if c.strip().isascii() and c.strip().isalnum()]
@@ -82,17 +100,46 @@ async def list_actions(
         owner=clean_text(owner).strip() if owner else None,
         due_within=due_within,
     )
-    return await db.run(actions.page_public, actor, flt, today=calendar.today, page=page, page_size=page_size)
+    found = await db.run(
+        actions.page_public, actor, flt, today=calendar.today, page=page, page_size=page_size, as_of=as_of
+    )
+    # Serialised here, as the risk list is: returned as a model, the page would be validated a
+    # second time as the response model, to the same JSON.
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.get("/actions/{action_id}", response_model=ActionPublic)
 async def get_action(
-    action_id: ActionId, db: DatabaseDep, actor: ReaderDep, calendar: CalendarDep, response: Response
+    action_id: ActionId,
+    db: DatabaseDep,
+    actor: ReaderDep,
+    calendar: CalendarDep,
+    response: Response,
+    as_of: AsOf = None,
 ) -> ActionPublic:
-    """One action with its progress notes; the ETag header is its version for If-Match."""
-    found = await db.run(actions.public, actor, action_id, calendar.today)
+    """One action with its progress notes; the ETag header is its version for If-Match. `as_of`
+    gives its status, due date and notes at the end of a past day (404 before it was recorded)."""
+    found = await db.run(actions.public, actor, action_id, calendar.today, past_day(as_of, calendar))
     response.headers["ETag"] = actions.etag(found)
     return found
+
+
+@router.get("/actions/{action_id}/history", response_model=list[AuditEventPublic])
+async def get_action_history(
+    action_id: ActionId,
+    db: DatabaseDep,
+    actor: ReaderDep,
+    paging: PagingDep,
+    request: Request,
+    response: Response,
+) -> list[AuditEventPublic]:
+    """The audit entries about the action (its recording, changes and progress notes), newest first,
+    a page at a time (`Link` and `X-Total-Count` headers)."""
+    found, total = await db.run(
+        actions.audit_history, actor, action_id, offset=paging.offset, limit=paging.page_size
+    )
+    paging.headers(request, response, total)
+    return [event_public(entry) for entry in found]
 
 
 @router.patch("/actions/{action_id}", response_model=ActionPublic)

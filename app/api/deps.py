@@ -73,12 +73,13 @@ async def get_matrix(request: Request) -> Matrix:
 
 
 async def get_calendar(request: Request) -> Calendar:
-    """Today in the UK and the review interval in force."""
+    """Today in the UK and the review intervals in force (the matrix's, per band)."""
     settings = request.app.state.settings
     return Calendar(
         today=today(),
         interval_months=settings.review_interval_months,
         late_after_days=settings.late_after_days,
+        band_months=request.app.state.matrix.review_intervals(),
     )
 
 

@@ -19,6 +19,15 @@ SERVICE_CREATE: dict[str, Example] = {
     },
 }
 
+SERVICE_UPDATE: dict[str, Example] = {
+    "contact": {
+        "summary": "Give the service a contact email",
+        "description": "`riskreg remind` sends this address the service's reviews and actions due "
+        "or overdue; null removes it.",
+        "value": {"contact_email": "community.partnerships@council.example.gov.uk"},
+    },
+}
+
 RISK_CREATE: dict[str, Example] = {
     "assessed": {
         "summary": "A risk with its first review",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from app.api.deps import MatrixDep, ReaderDep
 from app.fields import CATEGORIES, PublicModel
@@ -20,11 +21,15 @@ class LevelOut(PublicModel):
 
 
 class BandOut(PublicModel):
-    """A band: name, colour (#rrggbb) and order (1 = least severe)."""
+    """A band: name, colour (#rrggbb), order (1 = least severe) and review interval."""
 
     name: str
     colour: str
     order: int
+    review_months: int | None = Field(
+        description="months from a review that lands in the band to the next (the deployment's "
+        "default where the matrix sets none)"
+    )
 
 
 class CellOut(PublicModel):
@@ -56,7 +61,10 @@ def matrix_out(matrix: Matrix) -> MatrixOut:
             LevelOut(score=lv.score, label=lv.label, description=lv.description) for lv in matrix.likelihood
         ],
         impact=[LevelOut(score=lv.score, label=lv.label, description=lv.description) for lv in matrix.impact],
-        bands=[BandOut(name=b.name, colour=b.colour, order=b.order) for b in matrix.bands],
+        bands=[
+            BandOut(name=b.name, colour=b.colour, order=b.order, review_months=b.review_months)
+            for b in matrix.bands
+        ],
         cells=[
             CellOut(likelihood=c.likelihood, impact=c.impact, score=c.score, band=c.band.name)
             for c in matrix.cells

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Response, status
 from app.api import examples
 from app.api.deps import AdminDep, DatabaseDep, MatrixDep, ReaderDep
 from app.services import service as services
-from app.services.schemas import ServiceCreate, ServicePublic
+from app.services.schemas import ServiceCreate, ServicePublic, ServiceUpdate
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
@@ -38,3 +38,15 @@ async def list_services(db: DatabaseDep, actor: ReaderDep, matrix: MatrixDep) ->
 async def get_service(code: str, db: DatabaseDep, actor: ReaderDep, matrix: MatrixDep) -> ServicePublic:
     """One service with its open risks counted by band."""
     return await db.run(services.get_readable, actor, matrix, code)
+
+
+@router.patch("/{code}", response_model=ServicePublic)
+async def update_service(
+    code: str,
+    body: Annotated[ServiceUpdate, Body(openapi_examples=examples.SERVICE_UPDATE)],
+    db: DatabaseDep,
+    actor: AdminDep,
+    matrix: MatrixDep,
+) -> ServicePublic:
+    """Change a service's name or contact email (admins only)."""
+    return await db.run(services.update_service, actor, matrix, code, body)

@@ -6,23 +6,29 @@ Partnerships the likelihood and impact its plan does not publish (demo values wh
 product matches the published rating), moves some Corporate Services risks up and
 down, adds a new risk, closes one, and leaves a few unreviewed so that movement,
 overdue risks and history all show in the six-monthly report for `--period last`.
+The worst risks then get owners, categories and actions: one in progress with a note,
+one overdue, one due within the month, one planned, one done with progress notes.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from importlib import resources
+from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.access.principal import SYSTEM, Principal, Role
 from app.access.tokens import create_token
+from app.actions.schemas import ActionCreate, ActionUpdate, ProgressCreate
+from app.actions.service import add_progress, create_action, update_action
+from app.actions.service import etag as action_etag
 from app.clock import Calendar
 from app.db import transaction
 from app.fields import AssessmentIn
 from app.importer.load import import_plan
-from app.models import Risk, Service
+from app.models import Action, Risk, Service
 from app.models.base import utcnow
 from app.reports.periods import half_containing
 from app.risks.reviews import review_service
@@ -73,7 +79,9 @@ def build_demo(engine: Engine, matrix: Matrix, today: date, interval_months: int
                 reviewed_on=first_round,
                 source=name,
             )
-        calendar = Calendar(today=today, interval_months=interval_months)
+        calendar = Calendar(
+            today=today, interval_months=interval_months, band_months=matrix.review_intervals()
+        )
         for code, assessments in SECOND_ROUND.items():
             review_service(
                 session,
@@ -123,7 +131,83 @@ def build_demo(engine: Engine, matrix: Matrix, today: date, interval_months: int
             etag(staff),
             RiskUpdate(status="closed", closed_on=second_round),
         )
+        _add_treatment(session, calendar)
     return True
+
+
+#: Owners and categories of the risks that carry actions (the plans name neither).
+TREATED = {
+    "CP07": ("Head of Community Partnerships", "strategy"),
+    "CS01": ("Head of Corporate Services", "people"),
+    "CS05": ("Emergency Planning Officer", "operations"),
+    "CS10": ("Head of ICT", "technology"),
+}
+
+
+def _add_treatment(session: Session, calendar: Calendar) -> None:
+    """Owners, categories and a few actions on the worst risks, dated around `calendar.today`."""
+    today = calendar.today
+    risks: dict[str, int] = {}
+    for ref, (owner, category) in TREATED.items():
+        risk = session.exec(select(Risk).where(Risk.ref == ref)).one()
+        assert risk.id is not None
+        risks[ref] = risk.id
+        update_risk(
+            session,
+            DEMO,
+            calendar,
+            risk.id,
+            etag(risk),
+            RiskUpdate(owner=owner, category=category, response="treat"),
+        )
+
+    def action(ref: str, description: str, owner: str, due_in_days: int, **more: Any) -> int:
+        new = ActionCreate(
+            description=description, owner=owner, due_on=today + timedelta(days=due_in_days), **more
+        )
+        return create_action(session, DEMO, calendar, risks[ref], new).id
+
+    strategy = action(
+        "CP07",
+        "Refresh the Community Strategy action plan with partners",
+        "Partnerships Officer",
+        45,
+        status="in_progress",
+    )
+    add_progress(
+        session,
+        DEMO,
+        calendar,
+        strategy,
+        ProgressCreate(note="Partner workshop held; draft plan circulated."),
+    )
+    action(
+        "CS01",
+        "Cross-train two officers on payroll and procurement",
+        "Head of Corporate Services",
+        20,
+        status="in_progress",
+    )
+    action(
+        "CS05",
+        "Run a full business continuity exercise and revise the plan",
+        "Emergency Planning Officer",
+        -14,
+    )
+    action("CS10", "Commission an external penetration test", "Head of ICT", 90)
+    mfa = action("CS10", "Require multi-factor authentication for remote access", "Head of ICT", -30)
+    for note in ("Pilot with the ICT team complete.", "Rolled out to all staff; legacy VPN accounts closed."):
+        add_progress(session, DEMO, calendar, mfa, ProgressCreate(note=note))
+    done = session.get(Action, mfa)
+    assert done is not None
+    update_action(
+        session,
+        DEMO,
+        calendar,
+        mfa,
+        action_etag(done),
+        ActionUpdate(status="done", completed_on=today - timedelta(days=2)),
+    )
 
 
 def demo_token(engine: Engine) -> str:

@@ -137,7 +137,7 @@ def import_plan(
         session.add(service)
         session.flush()
     assert service.id is not None
-    calendar = Calendar(today=today, interval_months=interval_months)
+    calendar = Calendar(today=today, interval_months=interval_months, band_months=matrix.review_intervals())
     for parsed, planned in zip(plan.risks, result.risks, strict=True):
         if planned.action == "create":
             _create(session, actor, matrix, calendar, service, parsed, day, source)

@@ -4,6 +4,7 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from app.models.action import Action
+from app.models.action_event import ActionEvent
 from app.models.action_progress import ActionProgress
 from app.models.audit_event import AuditEvent
 from app.models.control_measure import ControlMeasure
@@ -22,6 +23,7 @@ def table_of(model: type[SQLModel]) -> Table:
 
 __all__ = [
     "Action",
+    "ActionEvent",
     "ActionProgress",
     "ApiToken",
     "AuditEvent",

@@ -17,6 +17,8 @@ class Action(SQLModel, table=True):
     __table_args__ = (
         # the action list: open actions by due date (overdue, due within so many days)
         Index("ix_action_status_due_on", "status", "due_on", "id"),
+        # the whole list in its order (soonest due first), a page straight off the index
+        Index("ix_action_due_on_id", "due_on", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -48,6 +48,8 @@ class Risk(Assessed, table=True):
     status: str = Field(default="open", max_length=6)
     opened_on: date
     closed_on: date | None = None
+    #: the day by which the service expects to reach its target assessment
+    target_on: date | None = None
     version: int = 1
 
     last_reviewed_on: date | None = None

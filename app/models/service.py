@@ -18,6 +18,8 @@ class Service(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=10, unique=True, index=True)
     name: str = Field(max_length=200)
+    #: where `riskreg remind` sends the service its due reviews and actions (none: not reminded)
+    contact_email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     created_by: str = Field(max_length=200)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from app.actions.listing import OPEN_STATUSES
+from app.actions import listing as action_listing
 from app.audit.trail import chain_head
 from app.clock import COUNCIL_ZONE
 from app.errors import FieldProblem, InvalidInput, NotFound
@@ -366,9 +366,9 @@ def _actions(
 ) -> dict[int, tuple[ActionRow, ...]]:
     """The actions of each risk as they stood at the end of `day`, soonest due first.
 
-    An action is there from the day it was recorded. Its status on a past day follows its
-    dated facts: done on `completed_on`; an action done or cancelled after the day was still
-    being worked on then ("in progress").
+    An action is there from the day it was recorded. On a past day, or as recorded at a
+    moment, its status, due date and completion are those of its dated events then
+    (app.actions.listing.states_on); today, its own.
     """
     found: dict[int, list[ActionRow]] = {}
     if not risk_ids:
@@ -387,26 +387,24 @@ def _actions(
         .where(col(Action.risk_id).in_(of_services), col(Action.created_at) < recorded_by)
         .order_by(col(Action.risk_id), col(Action.due_on), col(Action.id))
     )
-    for action in session.exec(query):
-        if action.risk_id not in wanted:
+    actions = [a for a in session.exec(query) if a.risk_id in wanted]
+    # On a past day, or as recorded at a moment, each action is what its dated events say then.
+    past = day < today or as_recorded is not None
+    ids = [a.id for a in actions if a.id is not None]
+    states = action_listing.states_on(session, ids, day, as_recorded) if past else {}
+    for action in actions:
+        assert action.id is not None
+        state = states.get(action.id) if past else action_listing.current_state(action)
+        if state is None:  # not yet recorded, or not yet in force, then
             continue
-        status = action.status
-        done_later = status == "done" and (action.completed_on is None or action.completed_on > day)
-        cancelled_later = status == "cancelled" and action.updated_at.astimezone(COUNCIL_ZONE).date() > day
-        finished_after = as_recorded is not None and action.updated_at > as_recorded
-        if status in ("done", "cancelled") and (
-            (day < today and (done_later or cancelled_later)) or finished_after
-        ):
-            status = "in_progress"
-        completed_on = action.completed_on if status == "done" else None
         found.setdefault(action.risk_id, []).append(
             ActionRow(
                 description=action.description,
                 owner=action.owner,
-                due_on=action.due_on,
-                status=status,
-                completed_on=completed_on,
-                overdue=status in OPEN_STATUSES and action.due_on < day,
+                due_on=state.due_on,
+                status=state.status,
+                completed_on=state.completed_on,
+                overdue=state.overdue_on(day),
             )
         )
     return {risk_id: tuple(rows) for risk_id, rows in found.items()}

@@ -107,6 +107,7 @@ class RiskRow:
     created_by: str
     updated_at: datetime
     updated_by: str
+    target_on: date | None = None  # the day the service expects to reach its target
 
     def overdue_on(self, day: date) -> bool:
         """Whether the risk is overdue for review on `day`: open, and due before it (or never set)."""
@@ -135,6 +136,7 @@ _DESCRIPTIVE = (
     "status",
     "opened_on",
     "closed_on",
+    "target_on",
     "version",
     "created_at",
     "created_by",
@@ -304,6 +306,7 @@ def _row(m: RowMapping, *, controls: list[str] | None = None, as_of: date | None
         residual=assessment_of(m, "residual"),
         inherent=assessment_of(m, "inherent"),
         target=assessment_of(m, "target"),
+        target_on=m["target_on"],
         opened_on=m["opened_on"],
         closed_on=closed_on,
         last_reviewed_on=m["last_reviewed_on"],

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from app.access.principal import Action, Principal
 from app.audit.trail import record_change
-from app.clock import Calendar, add_months
+from app.clock import Calendar
 from app.config import get_settings
 from app.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from app.fields import AssessmentIn
@@ -170,17 +170,17 @@ def append_review(
     *,
     reviewed_on: date,
     reviewer: str,
-    interval_months: int,
+    calendar: Calendar,
     loc: tuple[str | int, ...] = ("body",),
     late: bool = False,
 ) -> dict[str, Any]:
     """Record one validated review and make it the risk's current assessment (see `append_reviews`)."""
     entry = ReviewEntry(risk, body, assessments, reviewed_on, reviewer, loc, late)
-    return append_reviews(session, actor, [entry], interval_months=interval_months)[0]
+    return append_reviews(session, actor, [entry], calendar=calendar)[0]
 
 
 def append_reviews(
-    session: Session, actor: Principal, entries: Sequence[ReviewEntry], *, interval_months: int
+    session: Session, actor: Principal, entries: Sequence[ReviewEntry], *, calendar: Calendar
 ) -> list[dict[str, Any]]:
     """Record validated reviews, each of a different risk, and make each its risk's current assessment.
 
@@ -235,7 +235,9 @@ def append_reviews(
                 **columns,
                 "previous_score": previous_score,
                 "direction": direction(previous_score, residual.score),
-                "next_review_due": body.next_review_due or add_months(entry.reviewed_on, interval_months),
+                # unless the review names its next one, the interval of the band it lands in
+                "next_review_due": body.next_review_due
+                or calendar.next_review_due(entry.reviewed_on, residual.band),
                 "created_at": now,
                 "created_by": actor.name,
                 "late": entry.late,
@@ -285,7 +287,7 @@ def review_risk(
     entry = ReviewEntry(
         risk, body, assessments, reviewed_on, body.reviewer or actor.name, late=calendar.is_late(reviewed_on)
     )
-    (review,) = append_reviews(session, actor, [entry], interval_months=calendar.interval_months)
+    (review,) = append_reviews(session, actor, [entry], calendar=calendar)
     record_change(
         session, actor, "risk.review", "risk", str(risk.id), risk.service_code, None, snapshot(review)
     )
@@ -335,7 +337,7 @@ def review_service(
             f"the service review was not recorded: {len(problems)} entr{'y is' if len(problems) == 1 else 'ies are'} invalid",
             errors=problems,
         )
-    written = append_reviews(session, actor, entries, interval_months=calendar.interval_months)
+    written = append_reviews(session, actor, entries, calendar=calendar)
     recorded = [
         to_public(review, entry.risk.ref, service.code)
         for entry, review in zip(entries, written, strict=True)

@@ -41,6 +41,9 @@ class RiskCreate(StrictModel):
     residual: AssessmentIn | None = None
     inherent: AssessmentIn | None = None
     target: AssessmentIn | None = None
+    target_on: Day | None = Field(
+        default=None, description="the day the service expects to reach its target; not before opened_on"
+    )
     reviewed_on: Day | None = Field(default=None, description="date of the first review (default today)")
     opened_on: Day | None = Field(
         default=None, description="default: the first review's reviewed_on, else today; never after it"
@@ -58,6 +61,7 @@ class RiskUpdate(StrictModel):
     consequence: LongText | None = None
     owner: ShortText | None = None
     category: Category | None = Field(default=None, description="null removes it")
+    target_on: Day | None = Field(default=None, description="null removes it; not before opened_on")
     response: Response | None = None
     controls: Controls | None = None
     status: Status | None = None
@@ -84,6 +88,7 @@ class RiskPublic(BaseModel):
     residual: AssessmentOut | None
     inherent: AssessmentOut | None
     target: AssessmentOut | None
+    target_on: date | None
     opened_on: date
     closed_on: date | None
     last_reviewed_on: date | None
@@ -120,7 +125,9 @@ class ReviewCreate(StrictModel):
     response: Response | None = None
     controls: Controls | None = None
     notes: LongText = ""
-    next_review_due: Day | None = Field(default=None, description="default six months after the review")
+    next_review_due: Day | None = Field(
+        default=None, description="default: the review interval of the band the review lands in (six months)"
+    )
 
 
 class ServiceReviewItem(ReviewCreate):

@@ -135,6 +135,7 @@ def add_risk(
         category=new.category,
         response=new.response,
         opened_on=opened_on,
+        target_on=_target_on(new.target_on, opened_on),
         created_by=actor.name,
         updated_by=actor.name,
     )
@@ -152,7 +153,7 @@ def add_risk(
             assessments,
             reviewed_on=reviewed_on,
             reviewer=new.reviewer or actor.name,
-            interval_months=calendar.interval_months,
+            calendar=calendar,
             late=source is None and calendar.is_late(reviewed_on),
         )
         risk.version = 1  # a new risk starts at version 1, its first review included
@@ -199,6 +200,8 @@ def update_risk(
                 setattr(risk, name, value)
     if "category" in fields:
         risk.category = changes.category
+    if "target_on" in fields:
+        risk.target_on = _target_on(changes.target_on, risk.opened_on)
     if "aliases" in fields:
         risk.aliases = _unique(changes.aliases or [], exclude=risk.ref)
     event = _change_status(session, actor, calendar, risk, changes)
@@ -295,6 +298,7 @@ def to_public(row: RiskRow, today: date) -> RiskPublic:
         residual=row.residual,
         inherent=row.inherent,
         target=row.target,
+        target_on=row.target_on,
         opened_on=row.opened_on,
         closed_on=row.closed_on,
         last_reviewed_on=row.last_reviewed_on,
@@ -406,6 +410,16 @@ def matches(if_match: str, current: str) -> bool:
     """If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag `W/"..."` never matches."""
     candidates = [c.strip() for c in if_match.split(",")]
     return any(c in ("*", current) for c in candidates)
+
+
+def _target_on(day: date | None, opened_on: date) -> date | None:
+    """The target date as given; 422 naming `target_on` when it is before the risk opened."""
+    if day is not None and day < opened_on:
+        raise InvalidInput(
+            f"target_on {day} is before the risk opened on {opened_on}",
+            errors=[FieldProblem(("body", "target_on"), f"must not be before {opened_on}", "before_opening")],
+        )
+    return day
 
 
 def _unique(values: list[str], exclude: str) -> list[str]:

@@ -42,7 +42,8 @@ def matrix_from_mapping(mapping: Mapping[str, Any]) -> Matrix:
     """Validate a matrix given as a mapping with the keys of the TOML format.
 
     Keys: `name`; `likelihood` and `impact`, lists of {score, label, description};
-    `bands`, a list of {name, colour, order}; `grid`, one row per likelihood level from
+    `bands`, a list of {name, colour, order, review_months (optional: months from a review
+    in the band to the next)}; `grid`, one row per likelihood level from
     the highest down, each a list of band names for impact 1 upwards.
     """
     name = _text(mapping, "name", default="matrix")
@@ -53,6 +54,7 @@ def matrix_from_mapping(mapping: Mapping[str, Any]) -> Matrix:
             name=_text(b, "name", where="bands"),
             colour=_text(b, "colour", where="bands"),
             order=_int(b, "order", where="bands"),
+            review_months=_int(b, "review_months", where="bands") if "review_months" in b else None,
         )
         for b in _list_of_tables(mapping, "bands")
     ]

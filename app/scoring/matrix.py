@@ -9,7 +9,7 @@ Errors::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.scoring.contrast import illegible_reason, ink_on
 
@@ -43,13 +43,22 @@ class Level:
     description: str = ""
 
 
+#: The longest review interval a band may set: three years, the longest plan period.
+MAX_REVIEW_MONTHS = 36
+
+
 @dataclass(frozen=True, slots=True)
 class Band:
-    """A named band of cells (Low, Medium, ...); a higher order is a worse band."""
+    """A named band of cells (Low, Medium, ...); a higher order is a worse band.
+
+    `review_months`: months from a review that lands in this band to the next review;
+    None leaves it to the deployment's default interval (`Matrix.with_review_months`).
+    """
 
     name: str
     colour: str
     order: int
+    review_months: int | None = None
 
     @property
     def ink(self) -> str:
@@ -146,6 +155,18 @@ class Matrix:
         """The matrix size as 'LxI', e.g. '4x4'."""
         return f"{len(self.likelihood)}x{len(self.impact)}"
 
+    def with_review_months(self, default: int) -> Matrix:
+        """This matrix with `default` months as the review interval of every band that sets none."""
+        if all(b.review_months is not None for b in self.bands):
+            return self
+        bands = [b if b.review_months is not None else replace(b, review_months=default) for b in self.bands]
+        cell_bands = {key: c.band.name for key, c in self._by_cell.items()}
+        return Matrix.build(self.name, list(self.likelihood), list(self.impact), bands, cell_bands)
+
+    def review_intervals(self) -> dict[str, int]:
+        """The review interval in months of each band that sets one, by band name."""
+        return {b.name: b.review_months for b in self.bands if b.review_months is not None}
+
     def cell(self, likelihood: int, impact: int) -> Cell:
         """The cell at `likelihood` x `impact`; OutOfMatrixError when either is not a level."""
         _require_level("likelihood", likelihood, self.likelihood)
@@ -216,6 +237,13 @@ def _validated_bands(bands: list[Band]) -> tuple[Band, ...]:
     for b in bands:
         if not _is_colour(b.colour):
             raise MatrixError(f"band {b.name!r} colour {b.colour!r} is not a #rrggbb colour")
+        months = b.review_months
+        if months is not None and (
+            isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_REVIEW_MONTHS
+        ):
+            raise MatrixError(
+                f"band {b.name!r} review_months must be a whole number from 1 to {MAX_REVIEW_MONTHS}"
+            )
         reason = illegible_reason(b.colour)
         if reason is not None:  # the band's name is printed on its colour in every report
             raise MatrixError(f"band {b.name!r} colour {b.colour!r} is not legible: {reason}")

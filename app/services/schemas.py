@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.fields import Name, PublicModel, ServiceCode, StrictModel
+from pydantic import Field
+
+from app.fields import ContactEmail, Name, PublicModel, ServiceCode, StrictModel
 
 
 class ServiceCreate(StrictModel):
-    """A new service: its code (prefix of its refs) and name."""
+    """A new service: its code (prefix of its refs), name and, optionally, its contact email."""
 
     code: ServiceCode
     name: Name
+    contact_email: ContactEmail | None = Field(
+        default=None, description="where `riskreg remind` tells the service what is due"
+    )
+
+
+class ServiceUpdate(StrictModel):
+    """Fields of a service to change (admins only)."""
+
+    name: Name | None = None
+    contact_email: ContactEmail | None = Field(default=None, description="null removes it")
 
 
 class ServicePublic(PublicModel):
@@ -19,6 +31,7 @@ class ServicePublic(PublicModel):
 
     code: str
     name: str
+    contact_email: str | None
     open_risks: int
     counts_by_band: dict[str, int]
     created_at: datetime

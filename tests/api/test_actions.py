@@ -334,3 +334,60 @@ def test_an_editor_reads_and_changes_only_its_own_services_actions(
     )
     assert changed.status_code == 200, changed.text
     assert [e["actor"] for e in trail(client, action="action.update")] == ["editor-cp"]
+
+
+def test_every_refusal_is_a_problem_naming_what_was_wrong_and_writes_nothing(
+    app: FastAPI, client: TestClient, risk_id: int
+) -> None:
+    """Issue 13's bad input, each a 4xx problem+json (naming the field where there is one) that
+    leaves the action and the trail as they were."""
+    make_service(client, "HS", "Housing")
+    theirs = make_action(client, make_risk(client, "HS", "HS01")["id"])
+    action = make_action(client, risk_id)
+    url = f"/api/v1/actions/{action['id']}"
+    _, etag = get_action(client, action["id"])
+    assert client.patch(url, json={"owner": "Someone"}, headers={"If-Match": etag}).status_code == 200
+    auditor = make_token(app.state.engine, Role.AUDITOR, name="auditor")
+    as_auditor = {"Authorization": f"Bearer {auditor}"}
+    before = get_action(client, action["id"])
+    entries = trail(client)
+    future = (today() + timedelta(days=1)).isoformat()
+    refused = [
+        (
+            client.patch(url, json={"status": "started"}, headers={"If-Match": before[1]}),
+            422,
+            ["body.status"],
+        ),
+        (
+            client.patch(url, json={"due_on": "1999-12-31"}, headers={"If-Match": before[1]}),
+            422,
+            ["body.due_on"],
+        ),
+        (client.post(f"{url}/updates", json={"on": future, "note": "Tomorrow"}), 422, ["body.on"]),
+        (client.patch(url, json={"owner": "Stale"}, headers={"If-Match": etag}), 412, ["header.If-Match"]),
+        (client.patch(url, json={"owner": "No tag"}), 428, ["header.If-Match"]),
+        (client.patch(url, json={"owner": "Auditor"}, headers={"If-Match": before[1]} | as_auditor), 403, []),
+        (
+            as_editor_of(app, "CP").patch(
+                f"/api/v1/actions/{theirs['id']}", json={"owner": "x"}, headers={"If-Match": '"*"'}
+            ),
+            404,
+            [],
+        ),
+    ]
+    for response, status, fields in refused:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["status"] == status
+        assert field_names(response) == fields
+    assert get_action(client, action["id"]) == before
+    assert get_action(client, theirs["id"])[0]["owner"] == theirs["owner"]
+    assert trail(client) == entries
+    close_risk(client, risk_id)
+    closed = client.post(
+        f"/api/v1/risks/{risk_id}/actions", json={"description": "d", "owner": "o", "due_on": "2030-01-01"}
+    )
+    assert closed.status_code == 409
+    assert closed.headers["content-type"].startswith("application/problem+json")
+    assert field_names(closed) == ["path.risk_id"]
+    assert [a["id"] for a in client.get(f"/api/v1/risks/{risk_id}/actions").json()] == [action["id"]]

@@ -45,6 +45,8 @@ def test_every_example_is_accepted_in_the_order_it_tells(app: FastAPI, client: T
     (service,) = _shown(app, "create_service")
     accepted("POST", "/api/v1/services", service)
     code = service["code"]
+    for body in _shown(app, "update_service"):
+        accepted("PATCH", f"/api/v1/services/{code}", body)
     risk_ids = {}
     for body in _shown(app, "create_risk"):
         risk_ids[body["ref"]] = accepted("POST", f"/api/v1/services/{code}/risks", body)["id"]

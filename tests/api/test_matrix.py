@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,71 @@ def test_five_by_five_deployment(five_by_five: TestClient) -> None:
     )
     assert off.status_code == 422
     assert field_names(off) == ["body.residual.likelihood"]
+
+
+def test_every_band_is_reviewed_six_monthly_by_default(client: TestClient) -> None:
+    bands = client.get("/api/v1/matrix").json()["bands"]
+    assert [(b["name"], b["review_months"]) for b in bands] == [
+        ("Low", 6),
+        ("Medium", 6),
+        ("High", 6),
+        ("Very High", 6),
+    ]
+
+
+@pytest.fixture
+def quarterly_very_high(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
+    """A deployment whose matrix reviews Very High risks every 3 months and Low ones every 12;
+    the other bands take RISKREG_REVIEW_INTERVAL_MONTHS=4."""
+    text = (Path(__file__).resolve().parents[2] / "app" / "scoring" / "default_matrix.toml").read_text()
+    text = text.replace("order = 4 }", "order = 4, review_months = 3 }")
+    text = text.replace("order = 1 }", "order = 1, review_months = 12 }")
+    matrix_file = tmp_path / "matrix.toml"
+    matrix_file.write_text(text)
+    app = create_app(settings.model_copy(update={"matrix_file": matrix_file, "review_interval_months": 4}))
+    token = make_token(app.state.engine, Role.ADMIN, name="quarterly-admin")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+    app.state.engine.dispose()
+
+
+def test_the_next_review_follows_the_band_of_the_latest_review(quarterly_very_high: TestClient) -> None:
+    client = quarterly_very_high
+    bands = client.get("/api/v1/matrix").json()["bands"]
+    assert [b["review_months"] for b in bands] == [12, 4, 4, 3]
+    make_service(client)
+    risk = make_risk(client, residual=(4, 4), reviewed_on=date(2025, 1, 31))
+    assert risk["next_review_due"] == "2025-04-30"  # Very High: three months, clamped to the month's end
+    reviews = [
+        ((1, 1), date(2025, 4, 10), "2026-04-10"),  # Low: a year
+        ((3, 3), date(2025, 5, 1), "2025-09-01"),  # Medium: the deployment's four months
+        ((2, 4), date(2025, 5, 2), "2025-09-02"),  # High: four months
+    ]
+    for (likelihood, impact), reviewed_on, due in reviews:
+        body = {
+            "reviewed_on": reviewed_on.isoformat(),
+            "residual": {"likelihood": likelihood, "impact": impact},
+        }
+        posted = client.post(f"/api/v1/risks/{risk['id']}/reviews", json=body)
+        assert posted.status_code == 201, posted.text
+        assert posted.json()["next_review_due"] == due
+        assert client.get(f"/api/v1/risks/{risk['id']}").json()["next_review_due"] == due
+    named = client.post(
+        f"/api/v1/risks/{risk['id']}/reviews",
+        json={
+            "reviewed_on": "2025-06-01",
+            "residual": {"likelihood": 4, "impact": 4},
+            "next_review_due": "2025-07-01",
+        },
+    )
+    assert named.json()["next_review_due"] == "2025-07-01"  # a date the review names wins
+    round_ = client.post(
+        "/api/v1/services/CP/reviews",
+        json={
+            "reviewed_on": "2025-06-02",
+            "reviews": [{"ref": "CP01", "residual": {"likelihood": 4, "impact": 4}}],
+        },
+    )
+    assert round_.status_code == 201, round_.text
+    assert round_.json()["reviews"][0]["next_review_due"] == "2025-09-02"

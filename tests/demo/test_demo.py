@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.access.tokens import authenticate
+from app.actions import listing
 from app.demo.build import build_demo, demo_token
+from app.models import Action, Risk
 from app.reports.periods import half_containing
 from app.reports.queries import review_report
 from app.scoring import default_matrix
@@ -30,6 +32,21 @@ def test_demo_register_has_movement_overdue_and_a_token(engine: Engine) -> None:
     assert {r.ref for r in report.not_reviewed} >= {"CP13", "CP14", "CS07", "CS08"}
     assert [s.service_code for s in report.summaries] == ["CP", "CS"]
     assert any(r.ref == "CS10" for r in report.high_risks)
+    with Session(engine) as session:
+        actions = session.exec(select(Action).order_by(col(Action.id))).all()
+        notes = listing.progress_of(session, [a.id for a in actions if a.id is not None])
+        owners = {r.ref: (r.owner, r.category) for r in session.exec(select(Risk)).all()}
+    assert len(actions) == 5
+    assert all(a.owner for a in actions)
+    assert [a.description for a in actions if listing.is_overdue(a, TODAY)] == [
+        "Run a full business continuity exercise and revise the plan"
+    ]
+    (done,) = [a for a in actions if a.status == "done"]
+    assert done.completed_on is not None
+    assert done.completed_on < TODAY
+    assert len(notes[done.id or 0]) == 2
+    assert any(0 <= (a.due_on - TODAY).days <= 30 for a in actions if a.status in listing.OPEN_STATUSES)
+    assert owners["CS05"] == ("Emergency Planning Officer", "operations")
     token = demo_token(engine)
     with Session(engine) as session:
         assert authenticate(session, token).role.value == "admin"

@@ -310,3 +310,36 @@ def test_a_matrix_file_with_an_illegible_band_colour_is_refused_when_loaded(tmp_
     path.write_text(text, "utf-8")
     with pytest.raises(MatrixError, match=r"band 'High' colour '#ff0000' is not legible: .* 4\.5:1"):
         load_matrix(path)
+
+
+def _with_review_months(months: object) -> dict[str, Any]:
+    m = four_by_four()
+    m["bands"][3]["review_months"] = months
+    return m
+
+
+def test_a_band_may_set_its_review_interval_and_the_rest_take_the_default() -> None:
+    matrix = matrix_from_mapping(_with_review_months(3))
+    assert [b.review_months for b in matrix.bands] == [None, None, None, 3]
+    assert matrix.review_intervals() == {"Very High": 3}
+    filled = matrix.with_review_months(6)
+    assert [b.review_months for b in filled.bands] == [6, 6, 6, 3]
+    assert filled.review_intervals() == {"Low": 6, "Medium": 6, "High": 6, "Very High": 3}
+    assert filled.cell(4, 4).band.review_months == 3  # the cells carry the filled bands
+    assert filled.cells == tuple(c for c in filled.cells)
+    assert [(c.likelihood, c.impact, c.band.name) for c in filled.cells] == [
+        (c.likelihood, c.impact, c.band.name) for c in matrix.cells
+    ]
+    assert filled.with_review_months(12) is filled
+
+
+@pytest.mark.parametrize("months", [0, 37, -6, "6", True, 6.0])
+def test_a_review_interval_that_is_not_one_to_36_months_is_refused(months: object) -> None:
+    with pytest.raises(MatrixError, match="review_months must be a whole number"):
+        matrix_from_mapping(_with_review_months(months))
+
+
+def test_a_review_interval_is_read_from_toml() -> None:
+    text = (Path(__file__).resolve().parents[2] / "app" / "scoring" / "default_matrix.toml").read_text()
+    text = text.replace("order = 4 }", "order = 4, review_months = 3 }")
+    assert matrix_from_toml(text).review_intervals() == {"Very High": 3}
