@@ -161,9 +161,11 @@ def _published_identity(row: RawRow, given_code: str | None) -> tuple[tuple[str,
     """The refs a row publishes (main first) and its description without them."""
     title = clean_text(row.cells.get("title", ""))
     refs = read_refs(row.cells.get("ref", ""))
-    if refs:
-        return refs, title
-    return split_leading_refs(title, given_code)
+    if not refs:
+        refs, title = split_leading_refs(title, given_code)
+    listed = read_refs(row.cells.get("aliases", "").replace(" ", ","))  # an export's aliases column
+    extra = tuple(alias for alias in listed if alias not in refs)
+    return (*refs, *extra) if refs else refs, title
 
 
 def _code_from_refs(main_refs: list[str]) -> str | None:
