@@ -152,7 +152,9 @@ def split_controls(text: str) -> tuple[str, ...]:
 def controls_split(text: str) -> ControlsSplit:
     """The control measures of a paragraph, by one rule for every row.
 
-    1. A line break, a bullet or ';' always ends a measure.
+    0. A cell that puts each measure on its own line or bullet (a Word cell of several
+       paragraphs, a spreadsheet cell, riskreg's own export) is split at its lines only.
+    1. Otherwise, ';' always ends a measure.
     2. A full stop ending a sentence (followed by a space and a capital or a digit, and not
        after an abbreviation such as 'e.g.' or an initial) ends a measure.
     3. A comma ends a measure too, unless what follows it up to the next comma is one or two
@@ -163,6 +165,10 @@ def controls_split(text: str) -> ControlsSplit:
     bullets and a trailing '.' or ','. `at_commas` says whether rule 3 split the cell: a comma
     also separates the words of one measure, so such a split is a guess for a person to check.
     """
+    if "\n" in text.strip() or any(bullet in text for bullet in "•▪◦"):
+        # A cell that puts each measure on its own line (or bullet) is split there only.
+        lines = (_BULLET.sub("", clean_text(m)).strip(" ,;").rstrip(" .,;") for m in re.split(r"[\n•▪◦]", text))
+        return ControlsSplit(tuple(m for m in lines if m), False)
     sentences: list[str] = []
     current: list[str] = []
     depth = 0

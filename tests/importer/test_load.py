@@ -152,16 +152,23 @@ def test_cli_import_dry_run_then_import(
     try:
         runner = CliRunner()
         plan = str(PLANS / "corporate-services-2020-2023.txt")
+        # The plan has findings to resolve (refs given to rows without one): exit 1, import run.
         dry = runner.invoke(cli, ["import", plan, "--dry-run"])
-        assert dry.exit_code == 0, dry.output
+        assert dry.exit_code == 1, dry.output
         assert "would import 9 risk(s)" in dry.output
+        strict = runner.invoke(cli, ["import", plan, "--strict"])
+        assert strict.exit_code == 1, strict.output
+        assert "nothing imported" in strict.output
         done = runner.invoke(cli, ["import", plan, "--reviewed-on", date(2020, 4, 1).isoformat()])
-        assert done.exit_code == 0, done.output
+        assert done.exit_code == 1, done.output
         assert "imported 9 risk(s)" in done.output
+        # Again: every row matches its risk (by title, the rows having no refs): clean, nothing changes.
         again = runner.invoke(cli, ["import", plan])
+        assert again.exit_code == 0, again.output
         assert "imported 0 risk(s)" in again.output
+        assert "has been given" not in again.output
         bad = runner.invoke(cli, ["import", str(PLANS / "recipe.txt")])
-        assert bad.exit_code == 1
+        assert bad.exit_code == 2
     finally:
         get_settings.cache_clear()
 
