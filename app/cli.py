@@ -327,6 +327,15 @@ def import_command(
         raise typer.Exit(code=1)
 
 
+def _residual_text(residual: tuple[int | None, int | None, int, str] | None) -> str:
+    if residual is None:
+        return "-"
+    likelihood, impact, score, band = residual
+    if likelihood is None or impact is None:
+        return f"{band} ({score}), as published"
+    return f"{likelihood}x{impact} = {score} {band}"
+
+
 def _print_import(result: ImportResult) -> None:
     out.print(
         f"[bold]{result.service_name}[/bold] ({result.service_code}{', new service' if result.service_created else ''}), "
@@ -342,7 +351,7 @@ def _print_import(result: ImportResult) -> None:
             r.title,
             r.response or "?",
             str(r.controls),
-            f"{r.residual[0]}x{r.residual[1]} = {r.residual[2]} {r.residual[3]}" if r.residual else "-",
+            _residual_text(r.residual),
             r.published or "-",
             r.action,
         )

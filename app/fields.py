@@ -211,7 +211,10 @@ class AssessmentOut(PublicModel):
 
     model_config = ConfigDict(defer_build=True, from_attributes=True)
 
-    likelihood: int
-    impact: int
+    likelihood: int | None = Field(
+        description="null (with impact) for a rating kept as a legacy plan published it ('Low - 4'): "
+        "band and score, likelihood and impact unknown"
+    )
+    impact: int | None = Field(description="null (with likelihood) for a rating kept as published")
     score: int
     band: str

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
-import base64
-import binascii
-
 from pydantic import Field, model_validator
 
 from app.api import examples
@@ -69,7 +68,9 @@ class PlannedRiskOut(PublicModel):
     title: str
     response: str | None
     controls: int
-    residual: dict[str, int | str] | None
+    residual: dict[str, int | str | None] | None = Field(
+        description="likelihood, impact, score, band; likelihood and impact null for a rating kept as published"
+    )
     published: str
     action: ImportAction
     reviewed_on: date | None = Field(description="the row's own review date, when it gives one")
@@ -136,7 +137,7 @@ async def import_service_plan(
         dry_run=result.dry_run,
         strict=result.strict,
         imported=result.imported,
-        verdict=result.verdict,  # type: ignore[arg-type]
+        verdict=result.verdict,
         created=result.created if result.imported else 0,
         reviewed=result.reviewed if result.imported else 0,
         updated=result.updated if result.imported else 0,
@@ -149,7 +150,7 @@ async def import_service_plan(
                 response=r.response,
                 controls=r.controls,
                 published=r.published,
-                action=r.action,  # type: ignore[arg-type]
+                action=r.action,
                 reviewed_on=r.reviewed_on,
                 residual=dict(zip(("likelihood", "impact", "score", "band"), r.residual, strict=True))
                 if r.residual

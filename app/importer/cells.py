@@ -167,7 +167,9 @@ def controls_split(text: str) -> ControlsSplit:
     """
     if "\n" in text.strip() or any(bullet in text for bullet in "•▪◦"):
         # A cell that puts each measure on its own line (or bullet) is split there only.
-        lines = (_BULLET.sub("", clean_text(m)).strip(" ,;").rstrip(" .,;") for m in re.split(r"[\n•▪◦]", text))
+        lines = (
+            _BULLET.sub("", clean_text(m)).strip(" ,;").rstrip(" .,;") for m in re.split(r"[\n•▪◦]", text)
+        )
         return ControlsSplit(tuple(m for m in lines if m), False)
     sentences: list[str] = []
     current: list[str] = []

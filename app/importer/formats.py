@@ -95,7 +95,9 @@ def _office(raw: bytes) -> Document:
         names = set(archive.namelist())
         unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise PlanError("the document is a damaged zip archive (a .docx or .xlsx that cannot be opened)") from exc
+        raise PlanError(
+            "the document is a damaged zip archive (a .docx or .xlsx that cannot be opened)"
+        ) from exc
     if unpacked > MAX_UNPACKED_BYTES:
         raise PlanError(f"the document unpacks to {unpacked:,} bytes; no plan is that large")
     try:
@@ -108,7 +110,9 @@ def _office(raw: bytes) -> Document:
         raise
     except Exception as exc:  # the libraries raise many kinds for a damaged file
         raise PlanError(f"the document cannot be read as a Word document or workbook: {exc}") from exc
-    raise PlanError("the document is a zip archive but neither a Word document (.docx) nor a workbook (.xlsx)")
+    raise PlanError(
+        "the document is a zip archive but neither a Word document (.docx) nor a workbook (.xlsx)"
+    )
 
 
 # --- Word ------------------------------------------------------------------------------------

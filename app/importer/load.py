@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,7 @@ from app.access.principal import Action, Principal
 from app.audit.repository import SERVICE_IMPORT
 from app.audit.trail import record_change
 from app.clock import Calendar
+from app.config import get_settings
 from app.errors import FieldProblem, Forbidden, InvalidInput
 from app.fields import AssessmentIn
 from app.importer import Finding, ParsedPlan, ParsedRisk, PlanError, parse_plan
@@ -63,7 +64,7 @@ class PlannedRisk:
     title: str
     response: str | None
     controls: int
-    residual: tuple[int, int, int, str] | None
+    residual: tuple[int | None, int | None, int, str] | None  # likelihood and impact None: as published
     published: str
     action: str
     reviewed_on: date | None = None
@@ -274,6 +275,14 @@ def _plan_day(plan: ParsedPlan, reviewed_on: date | None, today: date) -> date:
             f"the review date {late} is in the future; give reviewed_on (--reviewed-on)",
             errors=[FieldProblem(("body", "reviewed_on"), f"{late} is in the future", "future_date")],
         )
+    earliest = get_settings().earliest_date
+    first = min([day, *(r.reviewed_on for r in plan.risks if r.reviewed_on)])
+    if first < earliest:
+        raise InvalidInput(
+            f"the review date {first} is before the earliest date this register accepts ({earliest}); "
+            "give reviewed_on (--reviewed-on)",
+            errors=[FieldProblem(("body", "reviewed_on"), f"before {earliest}", "too_early")],
+        )
     return day
 
 
@@ -324,9 +333,9 @@ def _steps(
 ) -> list[_Step]:
     """What the import does with each row, with a finding for each thing a person must know."""
     by_key: dict[str, Risk] = {}
-    for risk in held:
-        for key in (risk.ref, *risk.aliases):
-            by_key.setdefault(key, risk)
+    for one in held:
+        for key in (one.ref, *one.aliases):
+            by_key.setdefault(key, one)
     newest = earlier[-1] if earlier else None
     older = newest is not None and day < newest[0]
     named = _plan_name(plan.period, day)
@@ -345,7 +354,7 @@ def _steps(
     matched: dict[int, int] = {}  # risk id -> line of the row that matched it
     created: set[str] = set()
     for parsed in plan.risks:
-        risk = next((by_key[k] for k in (parsed.ref, *parsed.aliases) if k in by_key), None)
+        risk: Risk | None = next((by_key[k] for k in (parsed.ref, *parsed.aliases) if k in by_key), None)
         step = _Step(parsed, _planned(parsed, matrix, "create"), risk)
         if risk is not None:
             assert risk.id is not None
@@ -449,12 +458,22 @@ def _match(step: _Step, risk: Risk, day: date, named: str, matrix: Matrix, resul
 
 
 def _assessment(matrix: Matrix, parsed: ParsedRisk) -> Assessment | None:
-    if parsed.likelihood is None or parsed.impact is None:
+    """The row's residual assessment: scored from its likelihood and impact, else its rating kept
+    as published (band and score, likelihood and impact unknown) when the band is the matrix's
+    band for the score (or the score alone has one band); else None (the parser said why)."""
+    if parsed.likelihood is not None and parsed.impact is not None:
+        try:
+            return matrix.assess(parsed.likelihood, parsed.impact)
+        except OutOfMatrixError:
+            return None
+    if parsed.likelihood is not None or parsed.impact is not None or parsed.published_score is None:
         return None
-    try:
-        return matrix.assess(parsed.likelihood, parsed.impact)
-    except OutOfMatrixError:
-        return None
+    bands = [b.name for b in matrix.bands_for_score(parsed.published_score)]
+    if parsed.published_band is not None:
+        band = parsed.published_band if parsed.published_band in bands else None
+    else:
+        band = bands[0] if len(bands) == 1 else None
+    return Assessment(None, None, parsed.published_score, band) if band is not None else None
 
 
 def _published(parsed: ParsedRisk) -> str:
@@ -503,7 +522,9 @@ def _write(
             if step.changes:
                 _change(session, actor, service, step.risk, step.changes, row_day, source)
             if action == "review":
-                entries.append(_review_entry(matrix, calendar, step.risk, step.parsed, row_day, actor, source))
+                entries.append(
+                    _review_entry(matrix, calendar, step.risk, step.parsed, row_day, actor, source)
+                )
     written = reviews.append_reviews(session, actor, entries, interval_months=calendar.interval_months)
     for entry, review in zip(entries, written, strict=True):
         record_change(
@@ -541,17 +562,25 @@ def _review_entry(
     assert found is not None
     body = ReviewCreate.model_construct(
         reviewed_on=day,
-        residual=AssessmentIn(likelihood=found.likelihood, impact=found.impact),
+        residual=cast(Any, None if found.published else _scored(found)),
         inherent=None,
         target=None,
-        response=parsed.response,
+        response=cast(Any, parsed.response),
         controls=list(parsed.controls) if parsed.controls else None,
         notes=_notes(parsed, found, source),
         next_review_due=None,
         reviewer=None,
     )
+    if found.published:  # kept as published: nothing to score on the matrix
+        return reviews.ReviewEntry(risk, body, (found, None, None), day, f"import ({actor.name})")
     assessments = reviews.validate_review(matrix, body, ("body",), calendar.today, day)
     return reviews.ReviewEntry(risk, body, assessments, day, f"import ({actor.name})")
+
+
+def _scored(found: Assessment) -> AssessmentIn:
+    assert found.likelihood is not None
+    assert found.impact is not None
+    return AssessmentIn(likelihood=found.likelihood, impact=found.impact)
 
 
 def _change(
@@ -612,7 +641,7 @@ def _create(
         "owner": parsed.owner,
         "response": parsed.response,
         "controls": list(parsed.controls),
-        "residual": AssessmentIn(likelihood=found.likelihood, impact=found.impact) if found else None,
+        "residual": _scored(found) if found is not None and not found.published else None,
         "inherent": None,
         "target": None,
         "reviewed_on": row_day,
@@ -621,4 +650,30 @@ def _create(
         "notes": _notes(parsed, found, source) if found else "",
     }
     new = RiskCreate.model_construct(**given)
-    add_risk(session, actor, matrix, calendar, service, new, source=source)
+    risk, _ = add_risk(session, actor, matrix, calendar, service, new, source=source)
+    if found is not None and found.published:
+        # The published rating is the risk's first review, as a scored one would be.
+        body = ReviewCreate.model_construct(
+            reviewed_on=row_day,
+            residual=cast(Any, None),
+            inherent=None,
+            target=None,
+            response=cast(Any, parsed.response),
+            controls=None,
+            notes=_notes(parsed, found, source) + "; rating kept as published, without likelihood and impact",
+            next_review_due=None,
+            reviewer=None,
+        )
+        reviews.append_review(
+            session,
+            actor,
+            risk,
+            body,
+            (found, None, None),
+            reviewed_on=row_day,
+            reviewer=f"import ({actor.name})",
+            interval_months=calendar.interval_months,
+        )
+        risk.version = 1  # a new risk starts at version 1, its first review included
+        session.add(risk)
+        session.flush()

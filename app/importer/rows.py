@@ -26,6 +26,8 @@ from app.importer.plan import Finding, ParsedAction, ParsedRisk
 from app.importer.tables import MAX_CELL_CHARS, RawRow
 from app.scoring import Matrix, MatrixError
 
+#: What riskreg's reports print in the likelihood cell of a rating kept as published.
+PUBLISHED_MARK = "published without likelihood and impact"
 _LABELS = {
     "ref": "ref",
     "title": "risk description",
@@ -99,14 +101,28 @@ def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRi
         )
     response, response_text = _response(row, notes)
     category = _category(row, notes)
-    likelihood = _level(row, "likelihood", "residual likelihood", matrix, notes)
-    impact = _level(row, "impact", "residual impact", matrix, notes)
-    score = _number(row, "score", "residual risk score", notes)
+    scored = ("likelihood", "impact", "score")
+    unassessed = all(r in row.roles for r in scored) and not any(
+        clean_text(row.cells.get(r, "")) for r in scored
+    )
+    as_published = PUBLISHED_MARK in row.cells.get("likelihood", "").casefold()
+    if unassessed:
+        notes.warning("not-assessed", "is not assessed: it gives no likelihood, impact or score.")
+        likelihood = impact = score = None
+    elif as_published:  # riskreg's export of a rating kept as published: band and score only
+        likelihood = impact = None
+        score = _number(row, "score", "residual risk score", notes)
+    else:
+        likelihood = _level(row, "likelihood", "residual likelihood", matrix, notes)
+        impact = _level(row, "impact", "residual impact", matrix, notes)
+        score = _number(row, "score", "residual risk score", notes)
     other = _other_scale(row, matrix, notes)
     rating_score, band = _rating(row, matrix, notes) if other is None else (None, None)
+    if as_published and band is None:
+        band = _band_of(clean_text(row.cells.get("band", "")), matrix)
     published_score = score if "score" in row.roles else rating_score
     _check_score(published_score, band, likelihood, impact, matrix, notes)
-    if other is None and ("likelihood" not in row.roles or "impact" not in row.roles):
+    if other is None and not as_published and ("likelihood" not in row.roles or "impact" not in row.roles):
         _ask_for_assessment(row, notes)
     _check_band(row, published_score, matrix, notes)
     risk = ParsedRisk(
@@ -129,6 +145,10 @@ def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRi
         actions=_actions(row, notes),
     )
     return risk, notes.findings
+
+
+def _band_of(text: str, matrix: Matrix) -> str | None:
+    return next((b.name for b in matrix.bands if b.name.casefold() == text.casefold()), None)
 
 
 def _day(row: RawRow, role: str, notes: _Notes) -> date | None:
@@ -313,5 +333,6 @@ def _ask_for_assessment(row: RawRow, notes: _Notes) -> None:
     notes.warning(
         "no-likelihood-impact",
         f"{published} and without a separate likelihood and impact. A person must assess its "
-        "residual likelihood and impact; they are not worked out from the rating.",
+        "residual likelihood and impact; they are not worked out from the rating"
+        + (", which is kept as published (band and score) where the matrix has it." if rating else "."),
     )

@@ -83,10 +83,7 @@ def heatmap(
 ) -> HeatmapCells:
     """Refs of the open risks in each cell, for one service, several, or (None) every service."""
     flt = RiskFilter(services=service_codes, status="open", as_of=as_of, basis=basis, sort=ORDER)
-    cells: dict[tuple[int, int], list[str]] = {}
-    for likelihood, impact, ref in listing.cells(session, flt, today=as_of or date.max):
-        cells.setdefault((likelihood, impact), []).append(ref)
-    return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+    return HeatmapCells.of(basis, listing.cells(session, flt, today=as_of or date.max))
 
 
 def current_heatmap(
@@ -107,12 +104,12 @@ def current_heatmap(
     else:
         statement, params["codes"] = _current_cells(basis, "some"), list(service_codes)
     names: dict[str, str] = {}
-    cells: dict[tuple[int, int], list[str]] = {}
+    found: list[tuple[int | None, int | None, str]] = []
     for code, name, likelihood, impact, ref in session.connection().execute(statement, params):
         names[code] = name
         if ref is not None:  # a service without an assessed open risk still has its row
-            cells.setdefault((likelihood, impact), []).append(ref)
-    return names, HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+            found.append((likelihood, impact, ref))
+    return names, HeatmapCells.of(basis, found)
 
 
 @lru_cache(maxsize=6)
@@ -242,12 +239,8 @@ def review_report(
 
 def cells_of(rows: Sequence[RiskRow], basis: str) -> HeatmapCells:
     """The heat-map cells of report rows."""
-    cells: dict[tuple[int, int], list[str]] = {}
-    for r in rows:
-        value = r.inherent if basis == "inherent" else r.residual
-        if value is not None:
-            cells.setdefault((value.likelihood, value.impact), []).append(r.ref)
-    return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+    values = ((r.inherent if basis == "inherent" else r.residual, r.ref) for r in rows)
+    return HeatmapCells.of(basis, ((v.likelihood, v.impact, ref) for v, ref in values if v is not None))
 
 
 def _rows(

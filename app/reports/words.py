@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.reports.rows import ReviewReport
-from app.scoring import Matrix
+from app.scoring import Assessment, Matrix
 
 #: Direction of travel as an arrow and a word, in every format.
 DIRECTION_ARROWS = {"new": "★", "up": "↑", "down": "↓", "unchanged": "→", "closed": "✕"}
@@ -25,6 +25,20 @@ MOVEMENT_HEADINGS = {
     "down": "Risks whose score went down",
     "unchanged": "Risks with an unchanged score",
 }
+
+
+#: How a rating kept as a legacy plan published it is described, after its band and score.
+PUBLISHED_WITHOUT = "published without likelihood and impact"
+
+
+def describe_assessment(value: Assessment | None) -> str:
+    """'Low (4), published without likelihood and impact' for a published rating; 'Medium (6):
+    likelihood 3 x impact 2' for a scored one; 'Not assessed' for none."""
+    if value is None:
+        return "Not assessed"
+    if value.published:
+        return f"{value.band} ({value.score}), {PUBLISHED_WITHOUT}"
+    return f"{value.band} ({value.score}): likelihood {value.likelihood} x impact {value.impact}"
 
 
 def direction_label(direction: str) -> str:

@@ -35,7 +35,10 @@ def test_dry_run_reports_and_changes_nothing(client: TestClient) -> None:
     assert body["service"] == "CP"
     assert body["service_name"] == "Community Partnerships"
     assert [r["ref"] for r in body["risks"]] == [f"CP{n:02d}" for n in range(1, 15)]
-    assert all(r["action"] == "create" and r["residual"] is None for r in body["risks"])
+    assert all(r["action"] == "create" for r in body["risks"])
+    # The published ratings are kept as published: band and score, no likelihood or impact.
+    assert body["risks"][3]["residual"] == {"likelihood": None, "impact": None, "score": 6, "band": "Medium"}
+    assert body["risks"][3]["published"] == "Medium 6"
     gaps = [f for f in body["findings"] if f["code"] == "no-likelihood-impact"]
     assert len(gaps) == 14
     assert _counts(client) == before
@@ -61,7 +64,12 @@ def test_full_register_imports_unassessed_with_controls_and_aliases(client: Test
     assert len(risks) == 14
     cp06 = next(r for r in risks if r["ref"] == "CP06")
     assert cp06["aliases"] == ["ST05"]
-    assert cp06["residual"] is None  # the plan gives no separate likelihood and impact
+    # the plan gives no separate likelihood and impact: its rating is kept as published
+    assert cp06["residual"] == {"likelihood": None, "impact": None, "score": 2, "band": "Low"}
+    reviews = client.get(f"/api/v1/risks/{cp06['id']}/reviews").json()
+    assert [(r["reviewed_on"], r["score"], r["residual"]["likelihood"]) for r in reviews] == [
+        ("2019-04-01", 2, None)
+    ]
     assert cp06["response"] == "treat"
     assert "Participation in Families First" in " ".join(cp06["controls"])
     cp04 = next(r for r in risks if r["ref"] == "CP04")
