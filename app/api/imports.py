@@ -88,7 +88,10 @@ class ImportOut(PublicModel):
     reviewed_on: date
     dry_run: bool
     strict: bool
-    imported: bool = Field(description="whether the register was changed by this request")
+    imported: bool = Field(
+        description="whether the import ran (false for a dry run, or under strict with findings); "
+        "the status is 201 when it changed the register"
+    )
     verdict: ImportVerdict = Field(description="clean (exit 0) or findings to resolve (exit 1)")
     created: int
     reviewed: int
@@ -125,7 +128,7 @@ async def import_service_plan(
         strict=body.strict,
         source=body.filename,
     )
-    response.status_code = 201 if result.imported else 200
+    response.status_code = 201 if result.imported and result.changed else 200
     return ImportOut(
         service=result.service_code,
         service_name=result.service_name,

@@ -103,6 +103,11 @@ class ImportResult:
         return self._count("update")
 
     @property
+    def changed(self) -> bool:
+        """Whether the import creates, reviews or updates anything."""
+        return any(r.action in ("create", "review", "update") for r in self.risks)
+
+    @property
     def verdict(self) -> str:
         """'clean', or 'findings' when a finding needs a person (the exit code is 0 or 1)."""
         return "findings" if any(f.severity in TO_RESOLVE for f in self.findings) else "clean"
