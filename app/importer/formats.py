@@ -224,6 +224,9 @@ def _xlsx_text(raw: bytes) -> tuple[str, str | None]:
                 if not any(cells):
                     lines.append("")
                     continue
+                if len(cells) == 1:  # a title or a heading in the first cell: a line of text
+                    lines.append(cells[0].replace("<br>", "\n").replace("\\|", "|"))
+                    continue
                 row = _pipe_row(cells)
                 if not has_table:
                     split = split_cells(row)

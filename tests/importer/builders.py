@@ -90,7 +90,9 @@ def plan_docx(
     return out.getvalue()
 
 
-def plan_xlsx(title: str | None, header: Sequence[str], rows: Sequence[Sequence[object]], sheet: str) -> bytes:
+def plan_xlsx(
+    title: str | None, header: Sequence[str], rows: Sequence[Sequence[object]], sheet: str
+) -> bytes:
     """A workbook whose sheet has the plan's title (if any) in its first cell, then the table."""
     import openpyxl
 
@@ -126,7 +128,7 @@ def later_community_plan(earlier: list[list[str]]) -> list[list[str]]:
             continue
         new = list(row)
         if ref == "CP01":
-            new[5] = "Medium – 6"
+            new[5] = "Medium \u2013 6"
         elif ref == "CP04":
             new[5] = "Low - 3"
         elif ref == "CP06/ ST05":
@@ -141,7 +143,7 @@ def later_community_plan(earlier: list[list[str]]) -> list[list[str]]:
             "Partners unable to deliver services to vulnerable residents",
             "Quarterly partnership board; hardship fund monitored",
             "Treat",
-            "High – 8",
+            "High \u2013 8",
         ]
     )
     return later

@@ -138,7 +138,9 @@ def test_a_ref_is_said_to_be_given_only_when_one_was(client: TestClient) -> None
 
 def test_a_plan_without_a_period_needs_reviewed_on(client: TestClient) -> None:
     text = (SAMPLES / "corporate-services-2020-2023.txt").read_text(encoding="utf-8")
-    untitled = text.replace("**CORPORATE SERVICES SERVICE PLAN\n2020 - 2023**", "**CORPORATE SERVICES SERVICE PLAN**")
+    untitled = text.replace(
+        "**CORPORATE SERVICES SERVICE PLAN\n2020 - 2023**", "**CORPORATE SERVICES SERVICE PLAN**"
+    )
     before = _counts(client)
     refused = _post(client, text=untitled, filename="cs.txt")
     assert refused.status_code == 422, refused.text
