@@ -74,6 +74,7 @@ class PlannedRiskOut(PublicModel):
     published: str
     action: ImportAction
     reviewed_on: date | None = Field(description="the row's own review date, when it gives one")
+    actions: int = Field(description="how many of the row's planned actions the import records")
 
 
 class ImportOut(PublicModel):
@@ -155,6 +156,7 @@ async def import_service_plan(
                 published=r.published,
                 action=r.action,
                 reviewed_on=r.reviewed_on,
+                actions=r.actions,
                 residual=dict(zip(("likelihood", "impact", "score", "band"), r.residual, strict=True))
                 if r.residual
                 else None,

@@ -24,9 +24,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.access.principal import Action, Principal
+from app.actions.schemas import ActionCreate
+from app.actions.service import create_action
 from app.audit.repository import SERVICE_IMPORT
 from app.audit.trail import record_change
 from app.clock import Calendar
@@ -35,6 +38,7 @@ from app.errors import FieldProblem, Forbidden, InvalidInput
 from app.fields import AssessmentIn
 from app.importer import Finding, ParsedPlan, ParsedRisk, PlanError, parse_plan
 from app.importer.formats import MAX_PLAN_BYTES, Document, read_document
+from app.models import Action as ActionRow
 from app.models import AuditEvent, Risk, Service
 from app.models.base import utcnow
 from app.risks import reviews
@@ -68,6 +72,7 @@ class PlannedRisk:
     published: str
     action: str
     reviewed_on: date | None = None
+    actions: int = 0  # the plan's actions for the risk that the import records
 
 
 @dataclass(slots=True)
@@ -196,7 +201,7 @@ def import_plan(
         strict=strict,
         findings=list(plan.findings),
     )
-    steps = _steps(plan, held, day, earlier, matrix, result)
+    steps = _steps(plan, held, _held_actions(session, held), day, earlier, matrix, result)
     if dry_run or (strict and result.verdict != "clean"):
         return result
     if service is None:
@@ -297,6 +302,68 @@ def _held_risks(session: Session, service: Service | None) -> list[Risk]:
     return list(session.exec(select(Risk).where(Risk.service_id == service.id).order_by(col(Risk.id))).all())
 
 
+def _held_actions(session: Session, held: list[Risk]) -> dict[int, set[str]]:
+    """The descriptions (casefolded) of each held risk's actions: a plan's action already there is
+    not recorded again."""
+    ids = [r.id for r in held if r.id is not None]
+    if not ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    for risk_id, description in session.exec(
+        select(ActionRow.risk_id, ActionRow.description).where(col(ActionRow.risk_id).in_(ids))
+    ).all():
+        found.setdefault(risk_id, set()).add(_action_key(description))
+    return found
+
+
+def _action_key(description: str) -> str:
+    return " ".join(description.casefold().split())
+
+
+def _actions(
+    parsed: ParsedRisk, risk: Risk | None, held: dict[int, set[str]], result: ImportResult
+) -> list[ActionCreate]:
+    """The row's actions to record, as the action service takes them; an action without an owner
+    or a due date (neither is invented) or already recorded on the risk is left out, the first
+    two with a finding."""
+    known = held.get(risk.id, set()) if risk is not None and risk.id is not None else set()
+    owner = parsed.owner or (risk.owner if risk is not None else "")
+    made: list[ActionCreate] = []
+    for action in parsed.actions:
+        if _action_key(action.description) in known:
+            continue
+        who = action.owner or owner
+        missing = [name for name, value in (("an owner", who), ("a due date", action.due_on)) if not value]
+        if missing:
+            result.findings.append(
+                Finding(
+                    parsed.line,
+                    "warning",
+                    "action-incomplete",
+                    f'Risk {parsed.ref} (line {parsed.line}) plans the action "{action.description}" without '
+                    f"{' or '.join(missing)}; it is not recorded: add it with its owner and due date.",
+                    parsed.ref,
+                )
+            )
+            continue
+        try:
+            made.append(ActionCreate(description=action.description, owner=who, due_on=action.due_on))
+        except ValidationError as exc:
+            problem = "; ".join(str(e["msg"]) for e in exc.errors())
+            result.findings.append(
+                Finding(
+                    parsed.line,
+                    "error",
+                    "action-invalid",
+                    f'Risk {parsed.ref} (line {parsed.line}) plans the action "{action.description}", which '
+                    f"riskreg cannot record ({problem}); it is not recorded.",
+                    parsed.ref,
+                )
+            )
+        known.add(_action_key(action.description))
+    return made
+
+
 def _earlier_imports(session: Session, code: str) -> list[tuple[date, str | None]]:
     """The date and period of every plan already imported into the service, oldest first."""
     found = session.exec(
@@ -326,11 +393,13 @@ class _Step:
     planned: PlannedRisk
     risk: Risk | None = None
     changes: dict[str, Any] = field(default_factory=dict)
+    actions: list[ActionCreate] = field(default_factory=list)
 
 
 def _steps(
     plan: ParsedPlan,
     held: list[Risk],
+    held_actions: dict[int, set[str]],
     day: date,
     earlier: list[tuple[date, str | None]],
     matrix: Matrix,
@@ -375,6 +444,9 @@ def _steps(
         elif parsed.ref in created:
             step.planned = _planned(parsed, matrix, "duplicate")
         created.add(step.planned.ref)
+        if step.planned.action in ("create", "review", "update"):
+            step.actions = _actions(parsed, step.risk, held_actions, result)
+            step.planned = replace(step.planned, actions=len(step.actions))
         steps.append(step)
     if newest is not None and not older and day > newest[0]:
         earlier_name = _plan_name(newest[1], newest[0])
@@ -518,11 +590,14 @@ def _write(
 ) -> None:
     """Write every step: the creations, the dated changes, then the reviews in one batch."""
     entries: list[reviews.ReviewEntry] = []
+    with_actions: list[tuple[Risk, list[ActionCreate]]] = []
     for step in steps:
         action = step.planned.action
         if action == "create":
-            _create(session, actor, matrix, calendar, service, step.parsed, day, source)
+            created = _create(session, actor, matrix, calendar, service, step.parsed, day, source)
+            with_actions.append((created, step.actions))
         elif action in ("review", "update") and step.risk is not None:
+            with_actions.append((step.risk, step.actions))
             row_day = step.planned.reviewed_on or day
             if step.changes:
                 _change(session, actor, service, step.risk, step.changes, row_day, source)
@@ -542,6 +617,10 @@ def _write(
             None,
             reviews.snapshot(review) | {"source": source, "period": period},
         )
+    for risk, actions in with_actions:  # through the action service, each with its audit entry
+        assert risk.id is not None
+        for new in actions:
+            create_action(session, actor, calendar, risk.id, new)
 
 
 def _notes(parsed: ParsedRisk, found: Assessment | None, source: str) -> str:
@@ -631,7 +710,7 @@ def _create(
     parsed: ParsedRisk,
     day: date,
     source: str,
-) -> None:
+) -> Risk:
     """Add one risk of the document through the risk service, its rating as its first review."""
     found = _assessment(matrix, parsed)
     row_day = parsed.reviewed_on or day
@@ -682,3 +761,4 @@ def _create(
         risk.version = 1  # a new risk starts at version 1, its first review included
         session.add(risk)
         session.flush()
+    return risk

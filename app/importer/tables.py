@@ -70,6 +70,9 @@ _ALIAS_HEADINGS = frozenset({"aliases", "alias", "other refs", "other references
 _REVIEWED_HEADINGS = frozenset(
     {"last review", "last reviewed", "reviewed on", "review date", "date reviewed"}
 )
+_DUE_HEADINGS = frozenset(
+    {"target date", "due date", "due", "due by", "by when", "completion date", "deadline", "timescale"}
+)
 _RATING_WORDS = ("risk register", "risk level", "rag")
 
 
@@ -151,6 +154,8 @@ def _heading(cell: str) -> str:
 
 
 def _role_of(heading: str) -> str | None:
+    if heading in _DUE_HEADINGS:
+        return "action_due"
     if not heading or any(word in heading for word in ("inherent", "target", "previous", "next")):
         return None
     if "action" in heading or "planned" in heading:
