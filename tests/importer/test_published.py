@@ -1,4 +1,4 @@
-"""Ratings kept as a plan published them ('Low – 4'): band and score, no likelihood or impact;
+"""Ratings kept as a plan published them ('Low - 4'): band and score, no likelihood or impact;
 described in words, counted in their band, left out of the heat map's cells with a note."""
 
 from __future__ import annotations
