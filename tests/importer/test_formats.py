@@ -214,3 +214,20 @@ def test_a_zip_bomb_is_refused() -> None:
         archive.writestr("word/document.xml", b"<" + b" " * 110_000_000)
     with pytest.raises(PlanError, match="unpacks to"):
         read_document(out.getvalue())
+
+
+def test_a_damaged_word_document_or_bad_base64_is_a_422_naming_it(client: TestClient) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("word/document.xml", b"<w:document><unclosed>")
+    damaged = _file(client, out.getvalue(), "plan.docx")
+    assert damaged.status_code == 422, damaged.text
+    assert "cannot be read as a Word document or workbook" in damaged.json()["detail"]
+    bad = client.post("/api/v1/imports", json={"content_base64": "not base64!", "dry_run": True})
+    assert bad.status_code == 422, bad.text
+    assert [e["field"] for e in bad.json()["errors"]] == ["body.content_base64"]
+    both = client.post("/api/v1/imports", json={"text": "x", "content_base64": "eA==", "dry_run": True})
+    assert both.status_code == 422, both.text
