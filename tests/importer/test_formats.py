@@ -231,3 +231,26 @@ def test_a_damaged_word_document_or_bad_base64_is_a_422_naming_it(client: TestCl
     assert [e["field"] for e in bad.json()["errors"]] == ["body.content_base64"]
     both = client.post("/api/v1/imports", json={"text": "x", "content_base64": "eA==", "dry_run": True})
     assert both.status_code == 422, both.text
+
+
+def test_a_word_table_continued_as_a_second_table_on_the_next_page_is_one_table() -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("CORPORATE SERVICES SERVICE PLAN 2020 - 2023")
+    header, rows = sample_table(CS)
+    first = document.add_table(rows=4, cols=4)
+    for r, cells in enumerate([header, *rows[:3]]):
+        for c, text in enumerate(cells):
+            first.cell(r, c).text = text
+    document.add_paragraph("Page 9")
+    second = document.add_table(rows=len(rows) - 3, cols=4)  # the rest, without the header row
+    for r, cells in enumerate(rows[3:]):
+        for c, text in enumerate(cells):
+            second.cell(r, c).text = text
+    out = io.BytesIO()
+    document.save(out)
+    from app.importer import parse_plan
+
+    plan = parse_plan(read_document(out.getvalue()).text)
+    assert [r.title for r in plan.risks] == [r[0] for r in rows]
