@@ -319,7 +319,11 @@ def remind(
 def import_command(
     plan: Annotated[
         Path,
-        typer.Argument(help="the service plan as text (converted from Word)", exists=True, dir_okay=False),
+        typer.Argument(
+            help="the service plan: text (UTF-8, UTF-16, Windows-1252), Word (.docx) or Excel (.xlsx)",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     service_code: Annotated[
         str | None, typer.Option(help="service code, e.g. HS (default: from the refs)")
@@ -327,45 +331,67 @@ def import_command(
     reviewed_on: Annotated[
         datetime | None,
         typer.Option(
-            formats=["%Y-%m-%d"], help="date of the imported assessment (default: the plan's start)"
+            formats=["%Y-%m-%d"],
+            help="date of the imported assessments (default: the start of the plan's period; "
+            "required when the plan names no period)",
         ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="show what would be imported; change nothing")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="import nothing when the plan has findings to resolve")
+    ] = False,
 ) -> None:
-    """Import a legacy service plan: risks, controls, responses, residual assessments."""
+    """Import a legacy service plan: risks, controls, responses, assessments, actions.
+
+    Exit code: 0 clean; 1 findings to resolve (the import still ran, unless --strict);
+    2 refused (nothing imported).
+    """
     from app.clock import today
     from app.config import matrix_in_force
-    from app.importer import PlanError
-    from app.importer.load import decode_plan, import_plan
+    from app.importer.load import import_document
 
     settings = get_settings()
     try:
-        text = decode_plan(plan.read_bytes())
+        raw = plan.read_bytes()
         with transaction(_engine(create=not dry_run)) as session:
-            result = import_plan(
+            result = import_document(
                 session,
                 SYSTEM,
                 matrix_in_force(settings),
-                text,
+                raw,
                 today=today(),
                 interval_months=settings.review_interval_months,
                 service_code=service_code,
                 reviewed_on=reviewed_on.date() if reviewed_on else None,
                 dry_run=dry_run,
+                strict=strict,
                 source=plan.name,
             )
-    except (PlanError, RiskregError) as exc:
-        raise _fail(str(exc.detail if isinstance(exc, RiskregError) else exc)) from exc
+    except RiskregError as exc:
+        err.print(f"[red]refused:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from exc
     _print_import(result)
+    if result.verdict != "clean":
+        raise typer.Exit(code=1)
+
+
+def _residual_text(residual: tuple[int | None, int | None, int, str] | None) -> str:
+    if residual is None:
+        return "-"
+    likelihood, impact, score, band = residual
+    if likelihood is None or impact is None:
+        return f"{band} ({score}), as published"
+    return f"{likelihood}x{impact} = {score} {band}"
 
 
 def _print_import(result: ImportResult) -> None:
-    verb = "would import" if result.dry_run else "imported"
     out.print(
         f"[bold]{result.service_name}[/bold] ({result.service_code}{', new service' if result.service_created else ''}), "
-        f"plan {result.period or 'period unknown'}, {result.shape}; assessments dated {result.reviewed_on}"
+        f"plan {result.period or 'period not named'}, {result.shape} ({result.format}); "
+        f"assessments dated {result.reviewed_on}",
+        highlight=False,
     )
     rows = [
         (
@@ -375,7 +401,7 @@ def _print_import(result: ImportResult) -> None:
             r.title,
             r.response or "?",
             str(r.controls),
-            f"{r.residual[0]}x{r.residual[1]} = {r.residual[2]} {r.residual[3]}" if r.residual else "-",
+            _residual_text(r.residual),
             r.published or "-",
             r.action,
         )
@@ -387,10 +413,18 @@ def _print_import(result: ImportResult) -> None:
     if result.findings:
         print_rows(
             ("line", "severity", "ref", "finding"),
-            [(str(f.line), f.severity, f.ref or "", f.message) for f in result.findings],
+            [(str(f.line) if f.line else "", f.severity, f.ref or "", f.message) for f in result.findings],
             title=f"{len(result.findings)} findings to resolve",
         )
-    out.print(f"{verb} {result.created} risk(s); {len(result.risks) - result.created} left as they are")
+    if result.strict and not result.imported and not result.dry_run:
+        out.print("nothing imported: --strict and the plan has findings to resolve")
+        return
+    verb = "would import" if result.dry_run else "imported"
+    rest = len(result.risks) - result.created - result.reviewed - result.updated
+    out.print(
+        f"{verb} {result.created} risk(s), {result.reviewed} reviewed from the plan, "
+        f"{result.updated} updated; {rest} left as they are ({result.verdict})"
+    )
 
 
 report_cli = typer.Typer(help="Reports: service registers and the six-monthly review.", no_args_is_help=True)

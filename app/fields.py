@@ -59,6 +59,25 @@ ActionStatus = TypeAliasType(
         Field(description="where an action stands; done and cancelled actions are never overdue"),
     ],
 )
+ImportAction = TypeAliasType(
+    "ImportAction",
+    Annotated[
+        Literal["create", "review", "update", "exists", "older", "duplicate", "closed"],
+        Field(
+            description="what an import does with a plan's row: create the risk, give the risk it matches "
+            "the plan's assessment as its next review, change its title/consequence/owner as of the plan's "
+            "date, or nothing (exists: known as of that date already; older: the plan is older than the "
+            "register; duplicate: an earlier row is the same risk; closed: the risk is closed)"
+        ),
+    ],
+)
+ImportVerdict = TypeAliasType(
+    "ImportVerdict",
+    Annotated[
+        Literal["clean", "findings"],
+        Field(description="clean, or findings a person must resolve (riskreg import exits 0 or 1)"),
+    ],
+)
 #: The council's risk categories: the example list of HM Treasury's Orange Book.
 Category = TypeAliasType(
     "Category",
@@ -232,7 +251,10 @@ class AssessmentOut(PublicModel):
 
     model_config = ConfigDict(defer_build=True, from_attributes=True)
 
-    likelihood: int
-    impact: int
+    likelihood: int | None = Field(
+        description="null (with impact) for a rating kept as a legacy plan published it ('Low - 4'): "
+        "band and score, likelihood and impact unknown"
+    )
+    impact: int | None = Field(description="null (with likelihood) for a rating kept as published")
     score: int
     band: str

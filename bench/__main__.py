@@ -452,6 +452,24 @@ def riskreg(built: data.Built, requests: int, lifetime: float = 900) -> Iterator
         yield client
 
 
+def plan_import(run: Run) -> None:
+    """A 300-risk .docx plan imported for real into an empty register (in-process)."""
+    from bench import plans
+
+    raw = plans.plan_docx()
+    plans.import_seconds(WORK, raw, _today())  # warm-up: python-docx, the parser, the statements
+    samples = [plans.import_seconds(WORK, raw, _today()) * 1000 for _ in range(run.n(7, 3))]
+    run.add(
+        Result(
+            f"import a {plans.RISKS}-risk .docx plan (sqlite)",
+            samples,
+            target="< 2 s",
+            check=below(2000),
+            note=f"{len(raw):,} bytes; parse + {plans.RISKS} risks, reviews, controls, audit, commit",
+        )
+    )
+
+
 def in_process(run: Run, built: data.Built, label: str) -> None:
     """The report documents timed in-process (no HTTP), for comparison."""
     from sqlmodel import Session
@@ -527,6 +545,7 @@ def sqlite_suite(run: Run, sizes: list[str]) -> None:
     as_of = day - timedelta(days=365)
     print("SQLite", flush=True)
     startup(run)
+    plan_import(run)
     built = {}
     for name in sizes:
         b = data.sqlite_dataset(name, _today(), work=WORK)
@@ -656,6 +675,7 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL data sets (add 100k for the large one)",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="only the PostgreSQL workloads")
+    parser.add_argument("--only-import", action="store_true", help="only the plan-import workload")
     args = parser.parse_args(argv)
     sizes = (
         args.sizes.split(",")
@@ -667,7 +687,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     load_before = os.getloadavg()
     WORK.mkdir(parents=True, exist_ok=True)
-    if not args.no_sqlite:
+    if args.only_import:
+        plan_import(run)
+    elif not args.no_sqlite:
         sqlite_suite(run, sizes)
     if args.postgres:
         pg_sizes = args.pg_sizes.split(",")

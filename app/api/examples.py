@@ -146,6 +146,30 @@ IMPORT_CREATE: dict[str, Example] = {
             "dry_run": True,
         },
     },
+    "file": {
+        "summary": "A plan file's bytes (here Word's UTF-16 \"Unicode Text\")",
+        "description": "`content_base64` carries a file as it is: text in UTF-8, UTF-16 with a BOM or "
+        "Windows-1252, a Word document (.docx) or a workbook (.xlsx), told apart by its bytes.",
+        "value": {
+            "content_base64": "//5IAE8AVQBTAEkATgBHACAAUwBFAFIAVgBJAEMARQBTACAAUwBFAFIAVgBJAEMARQAgAFAATABBAE4AIAAyADAAMgAxACAALQAgADIAMAAyADQADQAKAA0ACgBSAGkAcwBrACAARABlAHMAYwByAGkAcAB0AGkAbwBuAAkAUgBlAHMAaQBkAHUAYQBsACAATABpAGsAZQBsAGkAaABvAG8AZAAgAFMAYwBvAHIAZQAJAFIAZQBzAGkAZAB1AGEAbAAgAEkAbQBwAGEAYwB0ACAAUwBjAG8AcgBlAAkAUgBlAHMAaQBkAHUAYQBsACAAUgBpAHMAawAgAFMAYwBvAHIAZQANAAoASABTADAAMQAgAEYAbABvAG8AZABpAG4AZwAgAG8AZgAgAHQAaABlACAAZABlAHAAbwB0AAkAMgAJADMACQA2AA0ACgA=",
+            "filename": "housing-services-2021-2024.txt",
+            "dry_run": True,
+        },
+    },
+    "no_period": {
+        "summary": "A plan whose title names no period, dated by reviewed_on, strictly",
+        "description": "Without a period in the title the import is refused unless `reviewed_on` dates the "
+        "assessments. `strict` imports nothing while the plan has findings to resolve.",
+        "value": {
+            "text": "HOUSING SERVICES SERVICE PLAN\n\n"
+            "Risk Description\tResidual Likelihood Score\tResidual Impact Score\tResidual Risk Score\n"
+            "HS01 Flooding of the depot\t2\t3\t6\n",
+            "filename": "housing-services.txt",
+            "reviewed_on": "2021-04-01",
+            "strict": True,
+            "dry_run": True,
+        },
+    },
 }
 
 ACTION_CREATE: dict[str, Example] = {

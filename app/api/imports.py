@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.api import examples
 from app.api.deps import AdminDep, CalendarDep, DatabaseDep, MatrixDep
-from app.fields import Day, PublicModel, ServiceCode, StrictModel
+from app.errors import FieldProblem, InvalidInput
+from app.fields import Day, ImportAction, ImportVerdict, PublicModel, ServiceCode, StrictModel
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
 
 class ImportCreate(StrictModel):
-    """A service plan's text (converted from Word) and how to import it."""
+    """A service plan, as text or as a file's bytes, and how to import it."""
 
-    text: Annotated[str, Field(min_length=1, max_length=5_000_000)]
+    text: Annotated[str, Field(min_length=1, max_length=5_000_000)] | None = Field(
+        default=None, description="the plan as text (give this or content_base64)"
+    )
+    content_base64: Annotated[str, Field(min_length=1, max_length=6_700_000)] | None = Field(
+        default=None,
+        description="the plan file's bytes in base64: text (UTF-8, UTF-16 with a BOM, Windows-1252), "
+        ".docx or .xlsx, told apart by the bytes",
+    )
     filename: Annotated[str, Field(max_length=200)] = "plan.txt"
     service_code: ServiceCode | None = None
-    reviewed_on: Day | None = Field(default=None, description="date of the imported assessments")
+    reviewed_on: Day | None = Field(
+        default=None,
+        description="date of the imported assessments (default: the start of the plan's period; "
+        "required when the plan names no period)",
+    )
     # Strict: `0` or `"no"` must not turn a dry run into a real import.
     dry_run: bool = Field(default=True, strict=True, description="report what would happen; change nothing")
+    strict: bool = Field(
+        default=False, strict=True, description="import nothing when the plan has findings to resolve"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImportCreate:
+        if (self.text is None) == (self.content_base64 is None):
+            raise ValueError("give the plan as exactly one of text and content_base64")
+        return self
 
 
 class FindingOut(PublicModel):
@@ -45,22 +68,35 @@ class PlannedRiskOut(PublicModel):
     title: str
     response: str | None
     controls: int
-    residual: dict[str, int | str] | None
+    residual: dict[str, int | str | None] | None = Field(
+        description="likelihood, impact, score, band; likelihood and impact null for a rating kept as published"
+    )
     published: str
-    action: str
+    action: ImportAction
+    reviewed_on: date | None = Field(description="the row's own review date, when it gives one")
+    actions: int = Field(description="how many of the row's planned actions the import records")
 
 
 class ImportOut(PublicModel):
-    """The outcome of an import (or of a dry run)."""
+    """The outcome of an import (or of a dry run), with the verdict the CLI's exit code gives."""
 
     service: str
     service_name: str
     service_created: bool
     period: str | None
     shape: str
+    format: str
     reviewed_on: date
     dry_run: bool
+    strict: bool
+    imported: bool = Field(
+        description="whether the import ran (false for a dry run, or under strict with findings); "
+        "the status is 201 when it changed the register"
+    )
+    verdict: ImportVerdict = Field(description="clean (exit 0) or findings to resolve (exit 1)")
     created: int
+    reviewed: int
+    updated: int
     risks: list[PlannedRiskOut]
     findings: list[FindingOut]
 
@@ -76,31 +112,39 @@ async def import_service_plan(
 ) -> ImportOut:
     """Import a service plan's risk register, all or nothing; `dry_run` (the default) only reports."""
     # The plan parser (its regexes and tables) is loaded by the first import, not at start.
-    from app.importer.load import import_plan
+    from app.importer.load import import_document
 
+    raw = body.text.encode("utf-8") if body.text is not None else _decoded(body.content_base64 or "")
     # The plan is parsed before the first statement, so outside the write transaction.
     result = await db.run(
-        import_plan,
+        import_document,
         actor,
         matrix,
-        body.text,
+        raw,
         today=calendar.today,
         interval_months=calendar.interval_months,
         service_code=body.service_code,
         reviewed_on=body.reviewed_on,
         dry_run=body.dry_run,
+        strict=body.strict,
         source=body.filename,
     )
-    response.status_code = 200 if body.dry_run else 201
+    response.status_code = 201 if result.imported and result.changed else 200
     return ImportOut(
         service=result.service_code,
         service_name=result.service_name,
         service_created=result.service_created,
         period=result.period,
         shape=result.shape,
+        format=result.format,
         reviewed_on=result.reviewed_on,
         dry_run=result.dry_run,
-        created=result.created if not result.dry_run else 0,
+        strict=result.strict,
+        imported=result.imported,
+        verdict=result.verdict,
+        created=result.created if result.imported else 0,
+        reviewed=result.reviewed if result.imported else 0,
+        updated=result.updated if result.imported else 0,
         risks=[
             PlannedRiskOut(
                 line=r.line,
@@ -111,6 +155,8 @@ async def import_service_plan(
                 controls=r.controls,
                 published=r.published,
                 action=r.action,
+                reviewed_on=r.reviewed_on,
+                actions=r.actions,
                 residual=dict(zip(("likelihood", "impact", "score", "band"), r.residual, strict=True))
                 if r.residual
                 else None,
@@ -122,3 +168,13 @@ async def import_service_plan(
             for f in result.findings
         ],
     )
+
+
+def _decoded(content: str) -> bytes:
+    try:
+        return base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(
+            "content_base64 is not base64",
+            errors=[FieldProblem(("body", "content_base64"), "not valid base64", "base64")],
+        ) from exc

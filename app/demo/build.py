@@ -1,9 +1,10 @@
 """Build the demo register from the two sample service plans.
 
 Both plans are imported as they are, dated three weeks before the last completed
-half-year. A second review round, inside that half, then gives Community
-Partnerships the likelihood and impact its plan does not publish (demo values whose
-product matches the published rating), moves some Corporate Services risks up and
+half-year (Community Partnerships' published ratings kept as published, band and score).
+A second review round, inside that half, then gives Community Partnerships the
+likelihood and impact its plan does not publish (demo values whose product mostly
+matches the published rating), moves some Corporate Services risks up and
 down, adds a new risk, closes one, and leaves a few unreviewed so that movement,
 overdue risks and history all show in the six-monthly report for `--period last`.
 The worst risks then get owners, categories and actions: one in progress with a note,

@@ -6,8 +6,10 @@ the values against the matrix is the caller's business.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+from datetime import date
 
 # Hyphen, en dash and em dash, escaped for a regex character class: the plans use any of them.
 DASH_CLASS = r"\-\u2013\u2014"
@@ -46,6 +48,15 @@ _BEFORE_SCORE = re.compile(rf" ?(?:[{DASH_CLASS}:=]+ ?|\( ?)?(\d{{1,9}}) ?\)?")
 _SCORE_BEFORE_BAND = re.compile(rf"(\d{{1,9}}) ?(?:[{DASH_CLASS}:=]+ ?|\( ?)?")
 _CLOSE = re.compile(r" ?\)?")
 _SHOWN = 200  # characters of a cell a message quotes
+# A rating on another scale than a band and a score: 'L', 'M', 'H', 'L - M', 'M/H', 'Red',
+# 'Amber', 'Green', 'RAG: Amber', 'Low - Medium' (a range of bands), leading the cell.
+_SCALE_WORD = r"(?:L|M|H|VH|R|A|G|Red|Amber|Green|Low|Medium|High)"
+_OTHER_SCALE = re.compile(
+    rf"(?:RAG ?:? ?)?({_SCALE_WORD}(?: ?(?:[{DASH_CLASS}/]|to) ?{_SCALE_WORD})?)(?=$|[ .,;:()])",
+    re.IGNORECASE,
+)
+_LETTERS = frozenset({"l", "m", "h", "vh", "r", "a", "g"})
+_RAG = frozenset({"red", "amber", "green"})
 
 
 def shown(text: str) -> str:
@@ -118,30 +129,125 @@ def _description_start(text: str, end: int) -> int | None:
     return after if end < after < len(text) else None
 
 
-def split_controls(text: str) -> tuple[str, ...]:
-    """The control measures of a paragraph, split on ';' when it has any, else on ','.
+@dataclass(frozen=True, slots=True)
+class ControlsSplit:
+    """The measures of a control-measures cell, and whether a comma decided any of them."""
 
-    Separators inside parentheses do not split; a line break (from a <br>) always does.
-    Each measure is trimmed of whitespace, bullets and trailing '.' or ','.
+    measures: tuple[str, ...]
+    at_commas: bool
+
+
+_ABBREVIATIONS = frozenset(
+    {"e.g", "i.e", "etc", "no", "nos", "dept", "cllr", "mr", "mrs", "ms", "dr", "st", "vs"}
+)
+_JOINING_WORDS = frozenset({"and", "or", "but", "including", "which", "where", "when", "with", "so"})
+_MEASURE_SEPARATORS = ";\n•▪◦"
+
+
+def split_controls(text: str) -> tuple[str, ...]:
+    """The control measures of a paragraph (see `controls_split`, which says how)."""
+    return controls_split(text).measures
+
+
+def controls_split(text: str) -> ControlsSplit:
+    """The control measures of a paragraph, by one rule for every row.
+
+    0. A cell that puts each measure on its own line or bullet (a Word cell of several
+       paragraphs, a spreadsheet cell, riskreg's own export) is split at its lines only.
+    1. Otherwise, ';' always ends a measure.
+    2. A full stop ending a sentence (followed by a space and a capital or a digit, and not
+       after an abbreviation such as 'e.g.' or an initial) ends a measure.
+    3. A comma ends a measure too, unless what follows it up to the next comma is one or two
+       words ('race, gender, age'), or starts with a joining word ('and', 'or', 'including',
+       'which', ...): such an item, and the item after a list that ends it ('area of residence
+       and household income'), stay in the measure before them.
+    Nothing inside parentheses or brackets splits. Each measure is trimmed of whitespace,
+    bullets and a trailing '.' or ','. `at_commas` says whether rule 3 split the cell: a comma
+    also separates the words of one measure, so such a split is a guess for a person to check.
     """
-    paragraph = text.replace("\n", ";")
-    separator = ";" if ";" in paragraph else ","
-    measures: list[str] = []
+    if "\n" in text.strip() or any(bullet in text for bullet in "•▪◦"):
+        # A cell that puts each measure on its own line (or bullet) is split there only.
+        lines = (
+            _BULLET.sub("", clean_text(m)).strip(" ,;").rstrip(" .,;") for m in re.split(r"[\n•▪◦]", text)
+        )
+        return ControlsSplit(tuple(m for m in lines if m), False)
+    sentences: list[str] = []
     current: list[str] = []
     depth = 0
-    for char in paragraph:
+    length = len(text)
+    for index, char in enumerate(text):
         if char in "([":
             depth += 1
         elif char in ")]" and depth:
             depth -= 1
-        if char == separator and depth == 0:
-            measures.append("".join(current))
+        if depth == 0 and (
+            char in _MEASURE_SEPARATORS or (char == "." and _ends_sentence(text, index, length))
+        ):
+            sentences.append("".join(current))
             current = []
         else:
             current.append(char)
-    measures.append("".join(current))
-    trimmed = (_BULLET.sub("", clean_text(m)).rstrip(" .,") for m in measures)
-    return tuple(m for m in trimmed if m)
+    sentences.append("".join(current))
+    measures: list[str] = []
+    at_commas = False
+    for sentence in sentences:
+        pieces = _comma_pieces(sentence)
+        at_commas = at_commas or len(pieces) > 1
+        measures.extend(pieces)
+    trimmed = (_BULLET.sub("", clean_text(m)).strip(" ,").rstrip(" .,") for m in measures)
+    kept = tuple(m for m in trimmed if m)
+    return ControlsSplit(kept, at_commas and len(kept) > 1)
+
+
+def _ends_sentence(text: str, index: int, length: int) -> bool:
+    """Whether the '.' at `index` ends a sentence: a space, then a capital or a digit, follows it,
+    and the word before it is no abbreviation or initial."""
+    after = index + 1
+    if after >= length or not text[after].isspace():
+        return False
+    while after < length and text[after] in " \t":
+        after += 1
+    if after >= length or not (text[after].isupper() or text[after].isdigit()):
+        return False
+    start = index
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    word = text[start:index].casefold()
+    return bool(word) and word not in _ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
+
+
+def _comma_pieces(sentence: str) -> list[str]:
+    """A sentence split at its commas outside parentheses, short list items kept together (rule 3)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in sentence:
+        if char in "([":
+            depth += 1
+        elif char in ")]" and depth:
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    pieces: list[str] = []
+    in_list = False
+    for part in parts:
+        words = part.split()
+        if not words:
+            continue
+        short = len(words) <= 2
+        ends_list = in_list and (" and " in f" {part} " or " or " in f" {part} ")
+        joins = words[0] in _JOINING_WORDS  # ', and in year reviews ...' goes on the measure before
+        if pieces and (short or ends_list or joins):
+            pieces[-1] = f"{pieces[-1]},{part}"
+            in_list = short
+        else:
+            pieces.append(part)
+            in_list = False
+    return pieces
 
 
 def read_response(text: str) -> str | None:
@@ -174,6 +280,71 @@ def read_rating(text: str) -> Rating | None:
     if score is None or band is None or not _CLOSE.fullmatch(rating, band.end()):
         return None
     return Rating(band.group(), int(score.group(1)))
+
+
+def read_other_scale(text: str, bands: frozenset[str]) -> tuple[str, str] | None:
+    """A rating on another scale than the matrix's and the rest of its cell, or None.
+
+    'L - M No Project Initiation Document required.' gives ('L - M', 'No Project ...').
+    A single letter must be a capital (so 'a' starting a sentence is no rating); a band of
+    the matrix on its own ('Low', 'Low - 4') is the matrix's scale, not another, but a range
+    of two bands ('Low - Medium') is another. `bands` are the matrix's band names, casefolded.
+    """
+    cleaned = clean_text(text)
+    found = _OTHER_SCALE.match(cleaned)
+    if found is None:
+        return None
+    rating = found.group(1)
+    words = [w.casefold() for w in re.split(rf" ?(?:[{DASH_CLASS}/]|to) ?", rating)]
+    if any(w in _LETTERS for w in words) and not all(
+        w.upper() == w for w in re.split(rf" ?(?:[{DASH_CLASS}/]|to) ?", rating) if w.casefold() in _LETTERS
+    ):
+        return None
+    if len(words) == 1 and words[0] in bands:
+        return None  # a band of the matrix, with or without its score
+    published = read_rating(cleaned)
+    if published is not None and published.score is not None:
+        return None  # a band and a score ('Amber - 6'): read as published, the band judged by the caller
+    if len(words) == 2 and all(w in bands for w in words) and read_rating(cleaned) is not None:
+        return None  # 'Low - 4' is read by read_rating; 'Low - Medium' is a range
+    if len(words) == 1 and words[0] not in _LETTERS and words[0] not in _RAG:
+        return None
+    rest = cleaned[found.end() :].strip(" .,;:")
+    return rating, rest
+
+
+_MONTHS = {name.casefold(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.casefold(): number for number, name in enumerate(calendar.month_abbr) if name
+}
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
+_UK_DAY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})")
+_WORDS_DAY = re.compile(r"(?:(\d{1,2})(?:st|nd|rd|th)? )?([A-Za-z]{3,9})\.? (\d{4})")
+
+
+def read_day(text: str) -> date | None:
+    """A date as plans and spreadsheets print it: '2022-03-31', '31/03/2022', '31/3/22',
+    '31 March 2022', 'Mar 2022' (the month's last day); None for anything else."""
+    cleaned = clean_text(text)
+    try:
+        if found := _ISO_DAY.fullmatch(cleaned):
+            return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        if found := _UK_DAY.fullmatch(cleaned):
+            year = int(found.group(3))
+            return date(year + 2000 if year < 100 else year, int(found.group(2)), int(found.group(1)))
+        if (found := _WORDS_DAY.fullmatch(cleaned)) and found.group(2).casefold() in _MONTHS:
+            year, month = int(found.group(3)), _MONTHS[found.group(2).casefold()]
+            day = int(found.group(1)) if found.group(1) else calendar.monthrange(year, month)[1]
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def split_actions(text: str) -> tuple[str, ...]:
+    """The actions of an action cell: one a line, or separated by ';' (never by commas)."""
+    pieces = re.split(r"[;\n•▪◦]", text)
+    trimmed = (_BULLET.sub("", clean_text(p)).strip(" ,").rstrip(" .,") for p in pieces)
+    return tuple(p for p in trimmed if p)
 
 
 def read_whole_number(text: str) -> int | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -52,21 +53,38 @@ _EXAMPLE_HEADERS = (
 )
 
 
-def parse_plan(text: str, *, service_code: str | None = None, matrix: Matrix | None = None) -> ParsedPlan:
+def parse_plan(
+    text: str,
+    *,
+    service_code: str | None = None,
+    matrix: Matrix | None = None,
+    known: Mapping[str, str] | None = None,
+    service_name: str | None = None,
+) -> ParsedPlan:
     """Read a service plan's text into its service, period, risks and findings.
 
     `service_code` names the service's ref prefix (else it comes from the document's refs,
     else from the service name's initials); `matrix` defaults to the 4x4 council matrix.
+    `known` maps the refs and aliases the service's register already holds to their risk's
+    title: a row without a ref whose description is one of those titles keeps that risk's
+    ref, and a ref given to a row is one neither the document nor the register uses.
+    `service_name` names the service when the document has no title (a workbook's sheet).
     """
     scoring = matrix if matrix is not None else default_matrix()
     lines = _document_lines(text)
     title = find_title(lines)
     headers, rows = find_rows(lines)
     given_code = _given_code(service_code)
-    _require_register(title, headers, rows, given_code)
+    _require_register(title, headers, rows)
     published = [_published_identity(row, given_code) for row in rows]
-    code = given_code or _code_from_refs([refs[0] for refs, _ in published if refs]) or _code_of(title)
-    identities, findings = _identities(rows, published, code)
+    from_refs = _code_from_refs([refs[0] for refs, _ in published if refs])
+    if title is None and given_code is None and (from_refs is None or service_name is None):
+        raise PlanError(
+            "no service plan title found (such as 'HOUSING SERVICES SERVICE PLAN 2021 - 2024'): "
+            "give the service code to import the risk table without one"
+        )
+    code = given_code or from_refs or _code_of(title)
+    identities, findings = _identities(rows, published, code, known or {})
     risks: list[ParsedRisk] = []
     for row, identity in zip(rows, identities, strict=True):
         risk, row_findings = read_risk(row, identity, scoring)
@@ -75,7 +93,7 @@ def parse_plan(text: str, *, service_code: str | None = None, matrix: Matrix | N
     findings.extend(_duplicates(risks))
     findings.sort(key=lambda finding: finding.line)
     return ParsedPlan(
-        service_name=title.service_name if title else code,
+        service_name=title.service_name if title else (service_name or code),
         service_code=code,
         period=title.period if title else None,
         start_year=title.start_year if title else None,
@@ -135,9 +153,7 @@ def _code_of(title: Title | None) -> str:
         ) from exc
 
 
-def _require_register(
-    title: Title | None, headers: list[Header], rows: list[RawRow], given_code: str | None
-) -> None:
+def _require_register(title: Title | None, headers: list[Header], rows: list[RawRow]) -> None:
     if not headers and title is None:
         raise PlanError(
             "this is not a service plan riskreg can read: it has no service plan title "
@@ -150,20 +166,17 @@ def _require_register(
         )
     if not rows:
         raise PlanError(f"no risk table found with any risks: the table at line {headers[0].line} is empty")
-    if title is None and given_code is None:
-        raise PlanError(
-            "no service plan title found (such as 'HOUSING SERVICES SERVICE PLAN 2021 - 2024'): "
-            "give the service code to import the risk table without one"
-        )
 
 
 def _published_identity(row: RawRow, given_code: str | None) -> tuple[tuple[str, ...], str]:
     """The refs a row publishes (main first) and its description without them."""
     title = clean_text(row.cells.get("title", ""))
     refs = read_refs(row.cells.get("ref", ""))
-    if refs:
-        return refs, title
-    return split_leading_refs(title, given_code)
+    if not refs:
+        refs, title = split_leading_refs(title, given_code)
+    listed = read_refs(row.cells.get("aliases", "").replace(" ", ","))  # an export's aliases column
+    extra = tuple(alias for alias in listed if alias not in refs)
+    return (*refs, *extra) if refs else refs, title
 
 
 def _code_from_refs(main_refs: list[str]) -> str | None:
@@ -174,7 +187,7 @@ def _code_from_refs(main_refs: list[str]) -> str | None:
 
 
 def _identities(
-    rows: list[RawRow], published: list[tuple[tuple[str, ...], str]], code: str
+    rows: list[RawRow], published: list[tuple[tuple[str, ...], str]], code: str, known: Mapping[str, str]
 ) -> tuple[list[Identity], list[Finding]]:
     """Each row's identity; a row without a usable ref gets the lowest `<code>NN` the document does not use.
 
@@ -184,12 +197,19 @@ def _identities(
     """
     findings: list[Finding] = []
     usable = [_usable_refs(row.line, refs, findings) for row, (refs, _) in zip(rows, published, strict=True)]
-    used = {ref for main, aliases in usable for ref in (main, *aliases) if ref}
+    used = {ref for main, aliases in usable for ref in (main, *aliases) if ref} | set(known)
+    by_title: dict[str, str] = {}
+    for ref, title in known.items():
+        by_title.setdefault(_title_key(title), ref)
     number = 1
     identities: list[Identity] = []
     for row, (main, aliases), (refs, title) in zip(rows, usable, published, strict=True):
         if main is not None:
             identities.append(Identity(main, aliases, False, title))
+            continue
+        matched = by_title.pop(_title_key(title), None) if title and not refs else None
+        if matched is not None:  # the register's risk of that title: the same risk, its ref kept
+            identities.append(Identity(matched, aliases, False, title))
             continue
         while f"{code}{number:02d}" in used:
             number += 1
@@ -207,6 +227,10 @@ def _identities(
             message = f"The risk {described} (line {row.line}) has no ref in the document; {given}"
             findings.append(Finding(row.line, "warning", "ref-assigned", message, ref))
     return identities, findings
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.casefold().split()).rstrip(".")
 
 
 def _usable_refs(

@@ -9,6 +9,7 @@ Errors::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 RESIDUAL_TABLE = "residual-table"
 FULL_REGISTER = "full-register"
@@ -30,6 +31,15 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class ParsedAction:
+    """An action a plan's action/planned column gives for a risk."""
+
+    description: str
+    owner: str | None
+    due_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedRisk:
     """One risk row as the document publishes it (continuation rows joined)."""
 
@@ -47,6 +57,9 @@ class ParsedRisk:
     impact: int | None
     published_score: int | None
     published_band: str | None
+    owner: str = ""
+    reviewed_on: date | None = None
+    actions: tuple[ParsedAction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

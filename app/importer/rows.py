@@ -8,20 +8,26 @@ stays as printed, with a finding so a person can resolve it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.fields import CATEGORIES
 from app.importer.cells import (
     clean_text,
+    controls_split,
+    read_day,
+    read_other_scale,
     read_rating,
     read_response,
     read_whole_number,
     shown,
-    split_controls,
+    split_actions,
 )
-from app.importer.plan import Finding, ParsedRisk
+from app.importer.plan import Finding, ParsedAction, ParsedRisk
 from app.importer.tables import MAX_CELL_CHARS, RawRow
 from app.scoring import Matrix, MatrixError
 
+#: What riskreg's reports print in the likelihood cell of a rating kept as published.
+PUBLISHED_MARK = "published without likelihood and impact"
 _LABELS = {
     "ref": "ref",
     "title": "risk description",
@@ -33,6 +39,13 @@ _LABELS = {
     "likelihood": "residual likelihood",
     "impact": "residual impact",
     "score": "residual risk score",
+    "band": "residual band",
+    "aliases": "aliases",
+    "owner": "owner",
+    "reviewed_on": "review date",
+    "actions": "actions",
+    "action_owner": "action owner",
+    "action_due": "action due date",
 }
 
 
@@ -75,19 +88,43 @@ def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRi
     consequence = clean_text(row.cells.get("consequence", ""))
     if "consequence" in row.roles and not consequence:
         notes.warning("missing-field", "gives no consequence.")
-    controls = split_controls(row.cells.get("controls", ""))
+    split = controls_split(row.cells.get("controls", ""))
+    controls = split.measures
     if "controls" in row.roles and not controls:
         notes.warning("missing-field", "gives no control measures.")
+    if split.at_commas:
+        listed = " | ".join(f'"{shown(m)}"' for m in controls)
+        notes.warning(
+            "controls-split-guess",
+            f"has control measures separated by commas, which can also separate the words of one "
+            f"measure; they are imported as {len(controls)} measures: {listed}. Check them.",
+        )
     response, response_text = _response(row, notes)
     category = _category(row, notes)
-    likelihood = _level(row, "likelihood", "residual likelihood", matrix, notes)
-    impact = _level(row, "impact", "residual impact", matrix, notes)
-    score = _number(row, "score", "residual risk score", notes)
-    rating_score, band = _rating(row, matrix, notes)
+    scored = ("likelihood", "impact", "score")
+    unassessed = all(r in row.roles for r in scored) and not any(
+        clean_text(row.cells.get(r, "")) for r in scored
+    )
+    as_published = PUBLISHED_MARK in row.cells.get("likelihood", "").casefold()
+    if unassessed:
+        notes.warning("not-assessed", "is not assessed: it gives no likelihood, impact or score.")
+        likelihood = impact = score = None
+    elif as_published:  # riskreg's export of a rating kept as published: band and score only
+        likelihood = impact = None
+        score = _number(row, "score", "residual risk score", notes)
+    else:
+        likelihood = _level(row, "likelihood", "residual likelihood", matrix, notes)
+        impact = _level(row, "impact", "residual impact", matrix, notes)
+        score = _number(row, "score", "residual risk score", notes)
+    other = _other_scale(row, matrix, notes)
+    rating_score, band = _rating(row, matrix, notes) if other is None else (None, None)
+    if as_published and band is None:
+        band = _band_of(clean_text(row.cells.get("band", "")), matrix)
     published_score = score if "score" in row.roles else rating_score
     _check_score(published_score, band, likelihood, impact, matrix, notes)
-    if "likelihood" not in row.roles or "impact" not in row.roles:
+    if other is None and not as_published and ("likelihood" not in row.roles or "impact" not in row.roles):
         _ask_for_assessment(row, notes)
+    _check_band(row, published_score, matrix, notes)
     risk = ParsedRisk(
         line=row.line,
         ref=identity.ref,
@@ -103,8 +140,49 @@ def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRi
         impact=impact,
         published_score=published_score,
         published_band=band,
+        owner=clean_text(row.cells.get("owner", ""))[:200],
+        reviewed_on=_day(row, "reviewed_on", notes),
+        actions=_actions(row, notes),
     )
     return risk, notes.findings
+
+
+def _band_of(text: str, matrix: Matrix) -> str | None:
+    return next((b.name for b in matrix.bands if b.name.casefold() == text.casefold()), None)
+
+
+def _day(row: RawRow, role: str, notes: _Notes) -> date | None:
+    text = clean_text(row.cells.get(role, ""))
+    if not text or text.casefold() in ("never", "-", "n/a"):
+        return None
+    day = read_day(text)
+    if day is None:
+        notes.error("not-a-date", f'gives the {_LABELS[role]} "{shown(text)}", which is not a date.')
+    return day
+
+
+def _actions(row: RawRow, notes: _Notes) -> tuple[ParsedAction, ...]:
+    """The actions of the action/planned column, each with the owner and due date of theirs."""
+    descriptions = split_actions(row.cells.get("actions", ""))
+    if not descriptions:
+        return ()
+    owner = clean_text(row.cells.get("action_owner", ""))[:200] or None
+    due = _day(row, "action_due", notes)
+    return tuple(ParsedAction(d[:4000], owner, due) for d in descriptions)
+
+
+def _check_band(row: RawRow, score: int | None, matrix: Matrix, notes: _Notes) -> None:
+    """A published band column ('Residual band') must be the band of the published score."""
+    text = clean_text(row.cells.get("band", ""))
+    if not text or score is None:
+        return
+    expected = {b.name.casefold() for b in matrix.bands_for_score(score)}
+    if expected and text.casefold() not in expected:
+        notes.error(
+            "band-mismatch",
+            f'is published in the band "{shown(text)}" with the score {score}, which the matrix puts in '
+            f"{' or '.join(b.name for b in matrix.bands_for_score(score))}; a person must decide which is right.",
+        )
 
 
 def _response(row: RawRow, notes: _Notes) -> tuple[str | None, str | None]:
@@ -165,6 +243,25 @@ def _level(row: RawRow, role: str, label: str, matrix: Matrix, notes: _Notes) ->
         )
         return None
     return value
+
+
+def _other_scale(row: RawRow, matrix: Matrix, notes: _Notes) -> str | None:
+    """A rating on another scale than the matrix's ('L', 'M - H', 'Amber'), reported; else None."""
+    if "rating" not in row.roles:
+        return None
+    found = read_other_scale(row.cells.get("rating", ""), frozenset(b.name.casefold() for b in matrix.bands))
+    if found is None:
+        return None
+    rating, rest = found
+    names = ", ".join(b.name for b in matrix.bands)
+    after = f' The cell goes on: "{shown(rest)}".' if rest else ""
+    notes.warning(
+        "other-scale-rating",
+        f'is rated "{rating}", on a scale that is not the {matrix.size} matrix\'s ({names}, each with a '
+        "score). The risk is imported unassessed: a person must assess its likelihood and impact on the "
+        f"matrix; nothing is worked out from the rating.{after}",
+    )
+    return rating
 
 
 def _rating(row: RawRow, matrix: Matrix, notes: _Notes) -> tuple[int | None, str | None]:
@@ -236,5 +333,6 @@ def _ask_for_assessment(row: RawRow, notes: _Notes) -> None:
     notes.warning(
         "no-likelihood-impact",
         f"{published} and without a separate likelihood and impact. A person must assess its "
-        "residual likelihood and impact; they are not worked out from the rating.",
+        "residual likelihood and impact; they are not worked out from the rating"
+        + (", which is kept as published (band and score) where the matrix has it." if rating else "."),
     )

@@ -10,7 +10,9 @@ row (a row whose identifying cells are empty), whose text belongs to the previou
 
 from __future__ import annotations
 
+import html
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from app.importer.cells import DASH_CLASS
@@ -27,6 +29,13 @@ ROLES = (
     "likelihood",
     "impact",
     "score",
+    "band",
+    "aliases",
+    "owner",
+    "reviewed_on",
+    "actions",
+    "action_owner",
+    "action_due",
 )
 IDENTITY_ROLES = ("ref", "title")
 # Cells beyond this many stay in the last cell: no risk table is wider, and it bounds the work per line.
@@ -42,14 +51,29 @@ REGISTER_DETAIL_ROLES = frozenset({"ref", "consequence", "controls", "response"}
 # three steps (its first word, an arrow, a last word after the arrow) because one pattern
 # with '.*' on each side of the arrow tries every pair of splits of a long run of dashes.
 _PIPE = re.compile(r"(?<!\\)\|")
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>|</(?:p|li|div)>", re.IGNORECASE)
+# The markup an HTML conversion leaves in cells ('<b>A</b>', '<ul><li>...</li></ul>'): dropped.
+_TAG = re.compile(r"</?(?:b|i|u|em|strong|p|span|sup|sub|ul|ol|li|font|div|a)\b[^<>]{0,300}>", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"(?:page )?\d{1,4}(?: of \d{1,4})?", re.IGNORECASE)
+# How many lines of page furniture (a running heading, a page number) a table may break over.
+_PAGE_FURNITURE_LINES = 6
 _DASH_ROW = re.compile(rf"[{DASH_CLASS}_=:\s]+")
 _LEGEND_FIRST = re.compile(r"(?:very likely|likelihood|impact)\b", re.IGNORECASE)
 _LEGEND_ARROW = re.compile(r"-{3}|[→►▶▼>]")
 _LEGEND_LAST = re.compile(r"\b(?:likelihood|remote|unacceptable)\b", re.IGNORECASE)
 _NOT_HEADING = re.compile(r"[^a-z0-9]+")
 _REF_HEADINGS = frozenset({"ref", "refs", "reference", "ref no", "risk ref", "ref number", "risk reference"})
-_TITLE_HEADINGS = frozenset({"risk", "risks", "risk title", "title", "risk name"})
+_TITLE_HEADINGS = frozenset(
+    {"risk", "risks", "risk title", "title", "risk name", "task project", "task", "project", "project title"}
+)
+_ALIAS_HEADINGS = frozenset({"aliases", "alias", "other refs", "other references", "strategic ref"})
+_REVIEWED_HEADINGS = frozenset(
+    {"last review", "last reviewed", "reviewed on", "review date", "date reviewed"}
+)
+_DUE_HEADINGS = frozenset(
+    {"target date", "due date", "due", "due by", "by when", "completion date", "deadline", "timescale"}
+)
+_RATING_WORDS = ("risk register", "risk level", "rag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +137,10 @@ def split_cells(line: str) -> list[str] | None:
 
 def _clean_cell(cell: str) -> str:
     text = _BREAK.sub("\n", cell)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
     text = "\n".join(" ".join(part.split()) for part in text.split("\n")).strip()
     for mark in ("**", "__"):
         # Bold is one line of text between a pair of marks.
@@ -126,8 +154,22 @@ def _heading(cell: str) -> str:
 
 
 def _role_of(heading: str) -> str | None:
-    if not heading or any(word in heading for word in ("inherent", "target", "previous", "owner")):
+    if heading in _DUE_HEADINGS:
+        return "action_due"
+    if not heading or any(word in heading for word in ("inherent", "target", "previous", "next")):
         return None
+    if "action" in heading or "planned" in heading:
+        if "owner" in heading or "lead" in heading:
+            return "action_owner"
+        if "due" in heading or "date" in heading or "when" in heading:
+            return "action_due"
+        return "actions"
+    if "owner" in heading:
+        return "owner"
+    if heading in _ALIAS_HEADINGS:
+        return "aliases"
+    if heading in _REVIEWED_HEADINGS:
+        return "reviewed_on"
     keyword_roles = (
         ("rating", "rating"),
         ("category", "category"),
@@ -136,6 +178,7 @@ def _role_of(heading: str) -> str | None:
         ("likelihood", "likelihood"),
         ("impact", "impact"),
         ("score", "score"),
+        ("band", "band"),
         ("nature of risk", "title"),
         ("description", "title"),
     )
@@ -148,20 +191,24 @@ def _role_of(heading: str) -> str | None:
         return "ref"
     if heading in _TITLE_HEADINGS:
         return "title"
+    if any(word in heading for word in _RATING_WORDS):
+        return "rating"  # a project table's 'Project Risk Register' column holds its rating
     return None
 
 
 def read_header(line_no: int, cells: list[str]) -> Header | None:
     """The header these cells form, or None when they do not name a risk table."""
     named = " ".join(cells).casefold()
-    if "likelihood" not in named and "rating" not in named:  # every risk table names one
-        return None
+    if "likelihood" not in named and "rating" not in named and "risk" not in named:
+        return None  # every risk table names one
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         role = _role_of(_heading(cell))
         if role is not None and role not in columns:
             columns[role] = index
     found = frozenset(columns)
+    if "likelihood" not in found and "rating" not in found:
+        return None
     if found >= RESIDUAL_ROLES:
         shape = RESIDUAL_TABLE
     elif {"title", "rating"} <= found and found & REGISTER_DETAIL_ROLES:
@@ -189,6 +236,8 @@ def find_rows(lines: list[str]) -> tuple[list[Header], list[RawRow]]:
     """Every risk table header in the lines and every risk row under them, in document order."""
     headers: list[Header] = []
     rows: list[_Building] = []
+    counts = Counter(line.strip() for line in lines if line.strip() and split_cells(line) is None)
+    furniture = {line for line, count in counts.items() if count > 1}
     index = 0
     while index < len(lines):
         cells = split_cells(lines[index])
@@ -197,18 +246,30 @@ def find_rows(lines: list[str]) -> tuple[list[Header], list[RawRow]]:
             index += 1
             continue
         headers.append(header)
-        index = _read_body(lines, index + 1, header, rows)
+        index = _read_body(lines, index + 1, header, rows, furniture)
     return headers, [row.row() for row in rows]
 
 
-def _read_body(lines: list[str], start: int, header: Header, rows: list[_Building]) -> int:
-    """Read the rows under `header` into `rows`; return the index of the line that ends the table."""
+def _read_body(
+    lines: list[str], start: int, header: Header, rows: list[_Building], furniture: set[str]
+) -> int:
+    """Read the rows under `header` into `rows`; return the index of the line that ends the table.
+
+    A table broken over pages goes on after the page's furniture (blank lines, a running
+    heading the document repeats, a page number) when the next row has the header's cells.
+    """
     after_blank = False
     index = start
     while index < len(lines):
         line = lines[index]
         cells = split_cells(line)
         if cells is None and line.strip():
+            if is_legend([line.strip()]):
+                return index
+            resumed = _after_page_break(lines, index, header, furniture)
+            if resumed is not None:
+                index = resumed
+                continue
             if after_blank or line.lstrip().startswith("#") or is_legend([line.strip()]):
                 return index
             cells = [_clean_cell(line)]  # a row whose empty cells the conversion dropped
@@ -232,6 +293,22 @@ def _read_body(lines: list[str], start: int, header: Header, rows: list[_Buildin
         after_blank = False
         index += 1
     return index
+
+
+def _after_page_break(lines: list[str], index: int, header: Header, furniture: set[str]) -> int | None:
+    """The index of the row a table resumes at after page furniture starting at `index`, or None."""
+    for ahead in range(index, min(index + _PAGE_FURNITURE_LINES, len(lines))):
+        line = lines[ahead].strip()
+        if not line:
+            continue
+        cells = split_cells(lines[ahead])
+        if cells is not None:
+            wide = len(cells) == len(header.names)
+            plain = not is_legend(cells) and not _is_dashes(cells) and read_header(ahead + 1, cells) is None
+            return ahead if ahead > index and wide and plain else None
+        if (line not in furniture and not _PAGE_NUMBER.fullmatch(line)) or is_legend([line]):
+            return None
+    return None
 
 
 def _add_row(rows: list[_Building], line_no: int, header: Header, cells: list[str]) -> None:

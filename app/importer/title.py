@@ -1,9 +1,10 @@
 """Finding a plan's title line: the service's name and the plan's period.
 
 The title reads '<NAME> SERVICE PLAN <yyyy> - <yyyy>', possibly in markdown bold or as a
-heading, split over two lines, with a hyphen or an en dash between the years. A line
-'Service Plan: <Name> <yyyy>-<yyyy>' (as above a risk register) is used when there is no
-such title.
+heading, spread over up to four consecutive lines ('COMMUNITY PARTNERSHIPS' / 'SERVICE PLAN' /
+'2021 - 2024'), with a hyphen, an en dash or a slash between the years ('2008/09'), and
+possibly followed by a state such as '- DRAFT'. A line 'Service Plan: <Name> <yyyy>-<yyyy>'
+(as above a risk register) is used when there is no such title.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from app.importer.cells import DASH_CLASS
 # that can compete with what follows it: each pattern does a bounded amount of work per line.
 _YEARS = rf"(?P<start>\d{{4}}) ?(?:[{DASH_CLASS}/]|to) ?(?P<end>\d{{2}}(?:\d{{2}})?)"
 _NAME = r"(?P<name>[A-Za-z][A-Za-z&',.()\- ]{0,80}?)"
-_TITLE = re.compile(rf"^{_NAME} SERVICE PLAN(?: ?[:,{DASH_CLASS}]? ?{_YEARS})?$", re.IGNORECASE)
+# A draft's title ends '- DRAFT' (or 'Draft', 'Final', 'Version 2'): the state is not part of the period.
+_STATE = rf"(?: ?[{DASH_CLASS}(]? ?(?:draft|final|version \d{{1,3}}(?:\.\d{{1,3}})?|v\d{{1,3}}(?:\.\d{{1,3}})?)\)?)?"
+_TITLE = re.compile(rf"^{_NAME} SERVICE PLAN(?: ?[:,{DASH_CLASS}]? ?{_YEARS})?{_STATE}$", re.IGNORECASE)
+# The most lines a title is spread over ('COMMUNITY PARTNERSHIPS' / 'SERVICE PLAN' / '2021 - 2024').
+_TITLE_LINES = 4
 _HEADED = re.compile(rf"^SERVICE PLAN ?[:{DASH_CLASS}] ?{_NAME} {_YEARS}$", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+")
 _SMALL_WORDS = frozenset({"and", "of", "the", "for", "in", "on", "to", "&"})
@@ -45,14 +50,13 @@ def find_title(lines: list[str]) -> Title | None:
     """The plan's title, or None when no line reads like one."""
     clean = [_clean(line) for line in lines]
     for index, line in enumerate(clean):
-        following = clean[index + 1] if index + 1 < len(clean) else ""
+        if not line or len(line) > 200:
+            continue
         single = _TITLE.match(line)
         if single and single.group("start"):
             return _title(index, single)
-        if _is_title(_TITLE.match(following)):
-            continue  # the next line is a whole title by itself
-        joined = _TITLE.match(f"{line} {following}") if line and following else None
-        if joined and _is_title(joined):
+        joined = _joined_title(clean, index)
+        if joined is not None:
             return _title(index, joined)
         if single and _is_title(single):
             return _title(index, single)
@@ -60,6 +64,27 @@ def find_title(lines: list[str]) -> Title | None:
         headed = _HEADED.match(line)
         if headed:
             return _title(index, headed)
+    return None
+
+
+def _joined_title(clean: list[str], index: int) -> re.Match[str] | None:
+    """The title that starts on line `index` and runs over the next lines (none blank), the
+    longest first; None when no such run reads as a title with a period, or when a later line
+    of the run is a whole title by itself."""
+    run: list[str] = []
+    for line in clean[index : index + _TITLE_LINES]:
+        if not line or len(line) > 200:
+            break
+        run.append(line)
+    if len(run) < 2:
+        return None
+    for later in run[1:]:
+        if _is_title(_TITLE.match(later)):
+            return None
+    for size in range(len(run), 1, -1):
+        found = _TITLE.match(" ".join(run[:size]))
+        if found and _is_title(found):
+            return found
     return None
 
 

@@ -18,8 +18,9 @@ from app.scoring import Assessment
 Basis = Literal["residual", "inherent", "target"]
 BASES: tuple[Basis, ...] = ("residual", "inherent", "target")
 PARTS = ("likelihood", "impact", "score", "band")
-#: The column names, residual first, each basis in PARTS order.
-ASSESSMENT_COLUMNS = tuple(f"{basis}_{part}" for basis in BASES for part in PARTS)
+#: The column names, residual first, each basis in PARTS order, then the residual's flag
+#: saying it is a published rating (band and score, likelihood and impact unknown).
+ASSESSMENT_COLUMNS = (*(f"{basis}_{part}" for basis in BASES for part in PARTS), "residual_published")
 
 
 class Assessed(SQLModel):
@@ -37,6 +38,8 @@ class Assessed(SQLModel):
     target_impact: int | None = None
     target_score: int | None = None
     target_band: str | None = Field(default=None, max_length=40)
+    # A residual rating kept as a legacy plan published it: likelihood and impact are NULL.
+    residual_published: bool = False
 
     def assessment(self, basis: Basis) -> Assessment | None:
         """The assessment on `basis`; None when it was never made."""
@@ -56,10 +59,14 @@ def assessment_of(row: Assessed | Mapping[str, Any] | Any, basis: Basis) -> Asse
 
 
 def assessment_columns(basis: Basis, value: Assessment | None) -> dict[str, int | str | None]:
-    """The four `basis` columns holding `value` (all None for no assessment)."""
-    return {
+    """The four `basis` columns holding `value` (all None for no assessment), and for the
+    residual the flag saying whether it is a published rating."""
+    columns: dict[str, int | str | None] = {
         f"{basis}_likelihood": value.likelihood if value else None,
         f"{basis}_impact": value.impact if value else None,
         f"{basis}_score": value.score if value else None,
         f"{basis}_band": value.band if value else None,
     }
+    if basis == "residual":
+        columns["residual_published"] = value is not None and value.published
+    return columns

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
 from app.reports.rows import ActionRow, AssessmentRow, ExceptionRow, MovementRow, ReviewReport, RiskRow
-from app.reports.words import exception_words, format_day
+from app.reports.words import describe_assessment, exception_words, format_day
 
 Row = TypeVar("Row")
 Format = Literal["html", "pdf", "xlsx", "csv"]
@@ -148,6 +148,9 @@ def assessment(
 def _part(get: Callable[[Row], AssessmentRow | None], part: str) -> Callable[[Row], Any]:
     def value(row: Row) -> Any:
         found = get(row)
+        if found is not None and found.published and part in ("likelihood", "impact"):
+            # A rating kept as published: the likelihood cell says so, the impact cell is empty.
+            return describe_assessment(found) if part == "likelihood" else None
         return None if found is None else getattr(found, part)
 
     return value

@@ -107,10 +107,7 @@ def heatmap(
     flt = RiskFilter(
         services=service_codes, status="open", as_of=as_of, as_recorded=as_recorded, basis=basis, sort=ORDER
     )
-    cells: dict[tuple[int, int], list[str]] = {}
-    for likelihood, impact, ref in listing.cells(session, flt, today=as_of or date.max):
-        cells.setdefault((likelihood, impact), []).append(ref)
-    return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+    return HeatmapCells.of(basis, listing.cells(session, flt, today=as_of or date.max))
 
 
 def current_heatmap(
@@ -131,12 +128,12 @@ def current_heatmap(
     else:
         statement, params["codes"] = _current_cells(basis, "some"), list(service_codes)
     names: dict[str, str] = {}
-    cells: dict[tuple[int, int], list[str]] = {}
+    found: list[tuple[int | None, int | None, str]] = []
     for code, name, likelihood, impact, ref in session.connection().execute(statement, params):
         names[code] = name
         if ref is not None:  # a service without an assessed open risk still has its row
-            cells.setdefault((likelihood, impact), []).append(ref)
-    return names, HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+            found.append((likelihood, impact, ref))
+    return names, HeatmapCells.of(basis, found)
 
 
 @lru_cache(maxsize=6)
@@ -327,12 +324,8 @@ def _service_summary(matrix: Matrix, service: Service, open_rows: Sequence[RiskR
 
 def cells_of(rows: Sequence[RiskRow], basis: str) -> HeatmapCells:
     """The heat-map cells of report rows."""
-    cells: dict[tuple[int, int], list[str]] = {}
-    for r in rows:
-        value = r.inherent if basis == "inherent" else r.residual
-        if value is not None:
-            cells.setdefault((value.likelihood, value.impact), []).append(r.ref)
-    return HeatmapCells(basis=basis, cells={k: tuple(v) for k, v in cells.items()})
+    values = ((r.inherent if basis == "inherent" else r.residual, r.ref) for r in rows)
+    return HeatmapCells.of(basis, ((v.likelihood, v.impact, ref) for v, ref in values if v is not None))
 
 
 def _rows(

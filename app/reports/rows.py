@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -80,10 +81,25 @@ class HeatmapCells:
 
     basis: str  # residual | inherent
     cells: dict[tuple[int, int], tuple[str, ...]]
+    # open risks with a rating published without likelihood and impact: in no cell
+    published: int = 0
 
     def count(self, likelihood: int, impact: int) -> int:
         """How many risks sit in the cell."""
         return len(self.cells.get((likelihood, impact), ()))
+
+    @classmethod
+    def of(cls, basis: str, found: Iterable[tuple[int | None, int | None, str]]) -> HeatmapCells:
+        """The cells of (likelihood, impact, ref) triples; a published rating (no likelihood or
+        impact) sits in no cell and is counted in `published`."""
+        cells: dict[tuple[int, int], list[str]] = {}
+        published = 0
+        for likelihood, impact, ref in found:
+            if likelihood is None or impact is None:
+                published += 1
+            else:
+                cells.setdefault((likelihood, impact), []).append(ref)
+        return cls(basis=basis, cells={k: tuple(v) for k, v in cells.items()}, published=published)
 
 
 @dataclass(frozen=True, slots=True)

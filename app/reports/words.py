@@ -57,6 +57,20 @@ ACTIONS_NOTE = (
 NO_APPETITE = "No risk appetite statement is recorded, so no risk is measured against one."
 
 
+#: How a rating kept as a legacy plan published it is described, after its band and score.
+PUBLISHED_WITHOUT = "published without likelihood and impact"
+
+
+def describe_assessment(value: Assessment | None) -> str:
+    """'Low (4), published without likelihood and impact' for a published rating; 'Medium (6):
+    likelihood 3 x impact 2' for a scored one; 'Not assessed' for none."""
+    if value is None:
+        return "Not assessed"
+    if value.published:
+        return f"{value.band} ({value.score}), {PUBLISHED_WITHOUT}"
+    return f"{value.band} ({value.score}): likelihood {value.likelihood} x impact {value.impact}"
+
+
 def direction_label(direction: str) -> str:
     """The direction of travel as text with its arrow, e.g. '↑ Up'."""
     arrow, word = direction_parts(direction)

@@ -82,12 +82,19 @@ class Assessment:
 
     `band` is the band's name, not the `Band`: a stored assessment keeps the name it was
     given, and the matrix in force may have changed since (`Matrix.band` finds its colour).
+    A rating kept as a legacy plan published it ('Low - 4') has a band and a score but no
+    likelihood or impact (both None): `published` says so.
     """
 
-    likelihood: int
-    impact: int
+    likelihood: int | None
+    impact: int | None
     score: int
     band: str
+
+    @property
+    def published(self) -> bool:
+        """Whether this is a published rating: band and score, likelihood and impact unknown."""
+        return self.likelihood is None or self.impact is None
 
 
 @dataclass(frozen=True)

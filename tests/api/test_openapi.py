@@ -77,6 +77,8 @@ ENUMS = {
     "Direction": ["new", "up", "down", "unchanged", "closed"],
     "Basis": ["residual", "inherent"],
     "ActionStatus": ["planned", "in_progress", "done", "cancelled"],
+    "ImportAction": ["create", "review", "update", "exists", "older", "duplicate", "closed"],
+    "ImportVerdict": ["clean", "findings"],
     "Role": ["admin", "editor", "auditor"],
     "HeatmapBasis": ["residual", "inherent", "both"],
     "HeatmapFormat": ["png", "svg"],

@@ -24,8 +24,10 @@ def test_demo_register_has_movement_overdue_and_a_token(engine: Engine) -> None:
     with Session(engine) as session:
         report = review_report(session, default_matrix(), half_containing(date(2026, 6, 1)), today=TODAY)
     counts = {d: len(rows) for d, rows in report.movements.items()}
-    assert counts["first_assessed"] >= 12  # CP, open before the period, assessed for the first time
-    assert counts["new"] >= 1  # CS10, opened in the period
+    # CS10 is new; CP's plan ratings are kept as published (issue 15), so its second round
+    # moves them (CP07 Medium 6 -> 9) or leaves them unchanged, not "assessed for the first time".
+    assert counts["new"] >= 1
+    assert counts["unchanged"] >= 10
     assert counts["up"] >= 2
     assert counts["down"] >= 1
     assert counts["closed"] == 1

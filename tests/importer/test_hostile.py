@@ -54,7 +54,9 @@ def test_many_hostile_lines_in_one_plan_stay_linear() -> None:
     lines = ("CP123/" * 3_000 + "x\t1\t1\t1\n", "Impact " + "-" * 19_000 + "\n") * 40
     text = TITLE + RESIDUAL + "".join(lines)
     plan = parse(text, service_code="CP")
-    assert len(plan.risks) == 80
+    # The line repeated between the rows is page furniture (a running heading), skipped; the
+    # last one, with no row after it, is read as a row.
+    assert len(plan.risks) == 41
 
 
 def test_the_legend_is_still_recognised_and_ends_the_table() -> None:

@@ -35,7 +35,10 @@ def test_dry_run_reports_and_changes_nothing(client: TestClient) -> None:
     assert body["service"] == "CP"
     assert body["service_name"] == "Community Partnerships"
     assert [r["ref"] for r in body["risks"]] == [f"CP{n:02d}" for n in range(1, 15)]
-    assert all(r["action"] == "create" and r["residual"] is None for r in body["risks"])
+    assert all(r["action"] == "create" for r in body["risks"])
+    # The published ratings are kept as published: band and score, no likelihood or impact.
+    assert body["risks"][3]["residual"] == {"likelihood": None, "impact": None, "score": 6, "band": "Medium"}
+    assert body["risks"][3]["published"] == "Medium 6"
     gaps = [f for f in body["findings"] if f["code"] == "no-likelihood-impact"]
     assert len(gaps) == 14
     assert _counts(client) == before
@@ -61,7 +64,12 @@ def test_full_register_imports_unassessed_with_controls_and_aliases(client: Test
     assert len(risks) == 14
     cp06 = next(r for r in risks if r["ref"] == "CP06")
     assert cp06["aliases"] == ["ST05"]
-    assert cp06["residual"] is None  # the plan gives no separate likelihood and impact
+    # the plan gives no separate likelihood and impact: its rating is kept as published
+    assert cp06["residual"] == {"likelihood": None, "impact": None, "score": 2, "band": "Low"}
+    reviews = client.get(f"/api/v1/risks/{cp06['id']}/reviews").json()
+    assert [(r["reviewed_on"], r["score"], r["residual"]["likelihood"]) for r in reviews] == [
+        ("2019-04-01", 2, None)
+    ]
     assert cp06["response"] == "treat"
     assert "Participation in Families First" in " ".join(cp06["controls"])
     cp04 = next(r for r in risks if r["ref"] == "CP04")
@@ -90,7 +98,7 @@ def test_importing_twice_changes_nothing_the_second_time(client: TestClient) -> 
     assert _import(client, "corporate-services-2020-2023.txt", dry_run=False).status_code == 201
     after_first = _counts(client)
     second = _import(client, "corporate-services-2020-2023.txt", dry_run=False)
-    assert second.status_code == 201
+    assert second.status_code == 200  # ran, and changed nothing
     assert second.json()["created"] == 0
     assert all(r["action"] == "exists" for r in second.json()["risks"])
     counts = _counts(client)
@@ -152,16 +160,23 @@ def test_cli_import_dry_run_then_import(
     try:
         runner = CliRunner()
         plan = str(PLANS / "corporate-services-2020-2023.txt")
+        # The plan has findings to resolve (refs given to rows without one): exit 1, import run.
         dry = runner.invoke(cli, ["import", plan, "--dry-run"])
-        assert dry.exit_code == 0, dry.output
+        assert dry.exit_code == 1, dry.output
         assert "would import 9 risk(s)" in dry.output
+        strict = runner.invoke(cli, ["import", plan, "--strict"])
+        assert strict.exit_code == 1, strict.output
+        assert "nothing imported" in strict.output
         done = runner.invoke(cli, ["import", plan, "--reviewed-on", date(2020, 4, 1).isoformat()])
-        assert done.exit_code == 0, done.output
+        assert done.exit_code == 1, done.output
         assert "imported 9 risk(s)" in done.output
+        # Again: every row matches its risk (by title, the rows having no refs): clean, nothing changes.
         again = runner.invoke(cli, ["import", plan])
+        assert again.exit_code == 0, again.output
         assert "imported 0 risk(s)" in again.output
+        assert "has been given" not in again.output
         bad = runner.invoke(cli, ["import", str(PLANS / "recipe.txt")])
-        assert bad.exit_code == 1
+        assert bad.exit_code == 2
     finally:
         get_settings.cache_clear()
 

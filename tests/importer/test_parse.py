@@ -96,8 +96,10 @@ def test_community_partnerships_joins_rows_split_by_a_page_break(community: Pars
         "Quarterly performance reports to Community Safety Board and Co-ordination Group",
         "6 monthly reports to Members via MIB",
         "Briefings with Leader and Lead Member",
-        "Participation in Families First, Adults with Complex Needs, Offender Management Group and "
-        "ASB Action Group",
+        # Commas split measures in every row (README: control measures); a guess, reported.
+        "Participation in Families First",
+        "Adults with Complex Needs",
+        "Offender Management Group and ASB Action Group",
         "Equality impact monitored",
         "Strategy overall is on target",
         "Where individual targets not met new action plans have been put in place and targets revised annually",
@@ -112,9 +114,13 @@ def test_community_partnerships_joins_rows_split_by_a_page_break(community: Pars
         "Priorities for engagement have been identified",
     )
     cp14 = risk(community, "CP14").controls
-    assert len(cp14) == 11
-    assert cp14[-3:] == (
-        "Safeguarding action plan in place for delivery by designated safeguarding leads, "
+    assert len(cp14) == 13
+    assert cp14[1] == (
+        "All key procedures and policies reviewed on a regular basis, and in year reviews undertaken "
+        "when new guidance or policies released by safeguarding boards"
+    )
+    assert cp14[-4:] == (
+        "Safeguarding action plan in place for delivery by designated safeguarding leads",
         "Strategic lead for safeguarding and HR",
         "Centralised records kept with access by all designated safeguarding leads on all concerns "
         "raised and actions taken",
@@ -123,7 +129,7 @@ def test_community_partnerships_joins_rows_split_by_a_page_break(community: Pars
 
 
 def test_community_partnerships_asks_for_every_likelihood_and_impact(community: ParsedPlan) -> None:
-    assert [(f.code, f.severity, f.ref) for f in community.findings] == [
+    assert [(f.code, f.severity, f.ref) for f in community.findings if f.code != "controls-split-guess"] == [
         ("no-likelihood-impact", "warning", ref) for ref, *_ in CP_RISKS
     ]
     cp04 = next(f for f in community.findings if f.ref == "CP04")
@@ -277,12 +283,15 @@ def test_full_register_joins_the_continuation_and_keeps_parentheses_whole(enviro
         "out of hours rota for officers",
         "spill kits in every depot",
     )
-    assert risk(environment, "EP08").controls == ("Site patrols (CCTV, wardens, police)", "signage")
+    # 'signage' is one word after a comma: a list item of the measure before it (README, rule 3).
+    assert risk(environment, "EP08").controls == ("Site patrols (CCTV, wardens, police), signage",)
 
 
 def test_full_register_reports_each_problem_on_its_line(environment: ParsedPlan) -> None:
     problems = [
-        (f.line, f.severity, f.code, f.ref) for f in environment.findings if f.code != "no-likelihood-impact"
+        (f.line, f.severity, f.code, f.ref)
+        for f in environment.findings
+        if f.code not in ("no-likelihood-impact", "controls-split-guess")
     ]
     assert problems == [
         (22, "error", "unknown-response", "EP04"),
@@ -499,15 +508,25 @@ def test_the_service_code_allows_a_one_digit_leading_ref() -> None:
     ("text", "controls"),
     [
         ("A; B, C; D.", ("A", "B, C", "D")),
-        ("A, B, C,", ("A", "B", "C")),
-        ("Patrols (CCTV, wardens), signage", ("Patrols (CCTV, wardens)", "signage")),
+        ("A, B, C,", ("A, B, C",)),
+        ("Patrols (CCTV, wardens), signage", ("Patrols (CCTV, wardens), signage",)),
+        ("Patrols in the parks, signage at the gates", ("Patrols in the parks", "signage at the gates")),
         ("One\nTwo, three", ("One", "Two, three")),
+        ("Plan tested. Rota in place; audit", ("Plan tested", "Rota in place", "audit")),
+        (
+            "Checks e.g. Mr. Smith reviews. 6 reviews a year",
+            ("Checks e.g. Mr. Smith reviews", "6 reviews a year"),
+        ),
+        (
+            "Data analysed by race, gender, age, area and household income, reports to members",
+            ("Data analysed by race, gender, age, area and household income", "reports to members"),
+        ),
         ("• First; • Second", ("First", "Second")),
         ("", ()),
         (" ; , ", ()),
     ],
 )
-def test_controls_split_on_semicolons_else_commas(text: str, controls: tuple[str, ...]) -> None:
+def test_controls_split_by_one_rule(text: str, controls: tuple[str, ...]) -> None:
     assert split_controls(text) == controls
 
 

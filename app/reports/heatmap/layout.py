@@ -66,6 +66,17 @@ def heatmap_layout(matrix: Matrix, *, pair: bool = False) -> HeatmapLayout:
     )
 
 
+def published_note(published: int) -> str:
+    """The note on risks a heat map leaves out: rated as published, without a cell (' ...' or '')."""
+    if not published:
+        return ""
+    noun = "risk is" if published == 1 else "risks are"
+    return (
+        f" {published} {noun} not shown: rated as published, without likelihood and impact "
+        "(counted in their band)."
+    )
+
+
 def heatmap_description(matrix: Matrix, cells: HeatmapCells) -> str:
     """A one-sentence text alternative: how many risks and how many in each band."""
     counts = {b.name: 0 for b in matrix.bands}
@@ -76,7 +87,7 @@ def heatmap_description(matrix: Matrix, cells: HeatmapCells) -> str:
     noun = "risk" if total == 1 else "risks"
     return (
         f"Heat map of {total} {cells.basis} {noun} by likelihood and impact on the "
-        f"{matrix.size} matrix: {worst_first}."
+        f"{matrix.size} matrix: {worst_first}.{published_note(cells.published)}"
     )
 
 
