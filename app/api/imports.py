@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Response
 from pydantic import Field
 
 from app.api import examples
-from app.api.deps import AdminDep, CalendarDep, DatabaseDep, MatrixDep
+from app.api.deps import AdminDep, CalendarDep, CategoriesDep, DatabaseDep, MatrixDep
 from app.fields import Day, PublicModel, ServiceCode, StrictModel
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
@@ -71,6 +71,7 @@ async def import_service_plan(
     db: DatabaseDep,
     actor: AdminDep,
     matrix: MatrixDep,
+    categories: CategoriesDep,
     calendar: CalendarDep,
     response: Response,
 ) -> ImportOut:
@@ -90,6 +91,7 @@ async def import_service_plan(
         reviewed_on=body.reviewed_on,
         dry_run=body.dry_run,
         source=body.filename,
+        categories=categories,
     )
     response.status_code = 200 if body.dry_run else 201
     return ImportOut(

@@ -35,6 +35,7 @@ HeatmapBasis = TypeAliasType(
 HeatmapFormat = TypeAliasType("HeatmapFormat", Literal["png", "svg"])
 RegisterFormat = TypeAliasType("RegisterFormat", Literal["html", "pdf", "csv", "xlsx"])
 ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx"])
+CorporateFormat = TypeAliasType("CorporateFormat", Literal["html", "pdf", "xlsx", "csv", "json"])
 
 
 def _files(*media_types: str) -> dict[int | str, dict[str, Any]]:
@@ -177,3 +178,31 @@ async def get_six_monthly_report(
         )
     codes = _readable_codes(actor, service) if service else _council(actor)[0]
     return _download(await db.run(review_document, matrix, chosen, fmt=format, service_codes=codes))
+
+
+_CORPORATE = _files(
+    "text/html",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "text/csv",
+    "application/json",
+)
+
+
+@router.get("/corporate-register", response_class=Response, responses=_CORPORATE)
+async def get_corporate_register(
+    db: DatabaseDep,
+    actor: ReaderDep,
+    _slot: ReportSlot,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
+    format: Annotated[CorporateFormat, Query()] = "html",
+) -> Response:
+    """The corporate register: every service's escalated risks, with owners, positions, direction,
+    actions, escalation reasons and strategic refs, and a heat map of them."""
+    from app.reports.corporate import corporate_document
+
+    codes, _ = _council(actor)
+    return _download(
+        await db.run(corporate_document, matrix, fmt=format, today=calendar.today, service_codes=codes)
+    )

@@ -26,7 +26,7 @@ from app.models import Service
 from app.risks import repository as risks
 from app.risks.schemas import RiskCreate
 from app.risks.service import add_risk
-from app.scoring import Assessment, Matrix, OutOfMatrixError
+from app.scoring import ORANGE_BOOK, Assessment, Matrix, OutOfMatrixError
 from app.services import repository as services
 
 MAX_PLAN_BYTES = 5_000_000
@@ -95,11 +95,12 @@ def import_plan(
     reviewed_on: date | None = None,
     dry_run: bool = False,
     source: str = "plan",
+    categories: tuple[str, ...] = ORANGE_BOOK,
 ) -> ImportResult:
     """Parse `text` and, unless `dry_run`, import it. Flushes, never commits: the caller's
     transaction makes it all or nothing."""
     try:
-        plan = parse_plan(text, service_code=service_code, matrix=matrix)
+        plan = parse_plan(text, service_code=service_code, matrix=matrix, categories=categories)
     except PlanError as exc:
         raise InvalidInput(f"{source}: {exc}") from exc
     day = reviewed_on or (date(plan.start_year, 4, 1) if plan.start_year else today)

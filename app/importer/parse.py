@@ -24,7 +24,7 @@ from app.importer.plan import Finding, ParsedPlan, ParsedRisk, PlanError
 from app.importer.rows import Identity, read_risk
 from app.importer.tables import Header, RawRow, find_rows
 from app.importer.title import Title, find_title, initials
-from app.scoring import Matrix, default_matrix
+from app.scoring import ORANGE_BOOK, Matrix, default_matrix
 
 __all__ = ["MAX_BYTES", "MAX_LINE_CHARS", "Finding", "ParsedPlan", "ParsedRisk", "PlanError", "parse_plan"]
 
@@ -52,7 +52,13 @@ _EXAMPLE_HEADERS = (
 )
 
 
-def parse_plan(text: str, *, service_code: str | None = None, matrix: Matrix | None = None) -> ParsedPlan:
+def parse_plan(
+    text: str,
+    *,
+    service_code: str | None = None,
+    matrix: Matrix | None = None,
+    categories: tuple[str, ...] = ORANGE_BOOK,
+) -> ParsedPlan:
     """Read a service plan's text into its service, period, risks and findings.
 
     `service_code` names the service's ref prefix (else it comes from the document's refs,
@@ -69,7 +75,7 @@ def parse_plan(text: str, *, service_code: str | None = None, matrix: Matrix | N
     identities, findings = _identities(rows, published, code)
     risks: list[ParsedRisk] = []
     for row, identity in zip(rows, identities, strict=True):
-        risk, row_findings = read_risk(row, identity, scoring)
+        risk, row_findings = read_risk(row, identity, scoring, categories)
         risks.append(risk)
         findings.extend(row_findings)
     findings.extend(_duplicates(risks))

@@ -5,8 +5,10 @@ from sqlmodel import SQLModel
 
 from app.models.action import Action
 from app.models.action_progress import ActionProgress
+from app.models.appetite import AppetiteStatement
 from app.models.audit_event import AuditEvent
 from app.models.control_measure import ControlMeasure
+from app.models.escalation import EscalationDecision
 from app.models.review import Review
 from app.models.risk import Risk
 from app.models.service import Service
@@ -24,8 +26,10 @@ __all__ = [
     "Action",
     "ActionProgress",
     "ApiToken",
+    "AppetiteStatement",
     "AuditEvent",
     "ControlMeasure",
+    "EscalationDecision",
     "Review",
     "Risk",
     "RiskStatusEvent",

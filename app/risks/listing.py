@@ -27,8 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, RowMapping, Select, and_, false, func, or_
 from sqlmodel import Session
 
+from app.appetite.statements import Appetite
 from app.models import ControlMeasure, Review, Risk, RiskStatusEvent, Service, table_of
 from app.models.assessment import ASSESSMENT_COLUMNS, assessment_of
+from app.risks.escalation import escalated_ids
 from app.scoring import Assessment
 
 SORTABLE = (
@@ -62,6 +64,14 @@ class RiskFilter:
     sort: Sequence[tuple[str, bool]] = field(
         default_factory=lambda: [("score", True), ("service", False), ("ref", False)]
     )
+    above_appetite: bool | None = None
+    #: The appetite statement in force on the view's day (the caller finds it): above_appetite
+    #: and proposed_escalation read it. None: no statement, so no risk is above or within it.
+    appetite: Appetite | None = None
+    escalated: bool | None = None
+    proposed_escalation: bool | None = None
+    #: The matrix's worst band (Very High on the 4x4): proposed_escalation reads it.
+    top_band: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,7 +455,57 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
                 )
             )
         )
+    ident = src.risk_id if review_driven else R.id
+    if flt.above_appetite is not None:
+        conditions.append(_appetite_condition(flt.appetite, src, on_risk, above=flt.above_appetite))
+    if flt.escalated is not None:
+        escalated = escalated_ids(flt.as_of)
+        conditions.append(ident.in_(escalated) if flt.escalated else ident.not_in(escalated))
+    if flt.proposed_escalation is not None:
+        proposed = _proposed(flt, src, ident, on_risk, open_then)
+        conditions.append(proposed if flt.proposed_escalation else ~proposed)
     return conditions
+
+
+def _appetite_condition(
+    appetite: Appetite | None, src: Any, on_risk: Any, *, above: bool
+) -> ColumnElement[bool]:
+    """The residual score in `src` lies above (or within) its category's limit: one condition per
+    limit of the statement, each on the categories at that limit (an index range each)."""
+    if appetite is None:
+        return false()
+    score = src.residual_score
+    parts = [
+        and_(on_risk(R.category.in_(list(categories))), score > limit if above else score <= limit)
+        for limit, categories in appetite.groups()
+    ]
+    return or_(*parts) if parts else false()
+
+
+def _proposed(flt: RiskFilter, src: Any, ident: Any, on_risk: Any, open_then: Any) -> ColumnElement[bool]:
+    """Proposed for escalation (DOMAIN.md): open, not escalated, and in the worst band or above
+    appetite (the statement in force on the view's day) at both of its last two reviews."""
+
+    def serious(cols: Any) -> ColumnElement[bool]:
+        worst = cols.residual_band == flt.top_band if flt.top_band else false()
+        return or_(worst, _appetite_condition(flt.appetite, cols, on_risk, above=True))
+
+    # the second latest review (of those made by the view's day): exactly one review after it
+    previous, later = _REVIEW.alias("previous_review"), _REVIEW.alias("later_review")
+    after_it = [
+        later.c.risk_id == previous.c.risk_id,
+        or_(
+            later.c.reviewed_on > previous.c.reviewed_on,
+            and_(later.c.reviewed_on == previous.c.reviewed_on, later.c.id > previous.c.id),
+        ),
+    ]
+    made = [previous.c.risk_id == ident, serious(previous.c)]
+    if flt.as_of is not None:
+        after_it.append(later.c.reviewed_on <= flt.as_of)
+        made.append(previous.c.reviewed_on <= flt.as_of)
+    reviews_after = sa.select(func.count()).select_from(later).where(*after_it).scalar_subquery()
+    previous_serious = sa.select(previous.c.id).where(*made, reviews_after == 1).exists()
+    return and_(open_then, ident.not_in(escalated_ids(flt.as_of)), serious(src), previous_serious)
 
 
 def _risk_ids(condition: ColumnElement[bool]) -> Select[Any]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.fields import CATEGORIES
-
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -61,6 +59,12 @@ OPERATION_IDS = {
     ("GET", "/api/v1/audit/events"): "list_events",
     ("GET", "/api/v1/audit/verify"): "verify_audit_trail",
     ("GET", "/api/v1/risks/{risk_id}/history"): "get_risk_history",
+    ("GET", "/api/v1/appetite"): "get_appetite",
+    ("PUT", "/api/v1/appetite"): "update_appetite",
+    ("GET", "/api/v1/appetite/history"): "list_appetite_history",
+    ("POST", "/api/v1/risks/{risk_id}/escalate"): "escalate_risk",
+    ("POST", "/api/v1/risks/{risk_id}/de-escalate"): "de_escalate_risk",
+    ("GET", "/api/v1/reports/corporate-register"): "get_corporate_register",
     ("GET", "/api/v1/tokens"): "list_tokens",
     ("POST", "/api/v1/tokens"): "create_token",
     ("DELETE", "/api/v1/tokens/{name}"): "revoke_token",
@@ -68,7 +72,6 @@ OPERATION_IDS = {
 
 #: Every closed set of values the API takes or gives, each one named component.
 ENUMS = {
-    "Category": list(CATEGORIES),
     "RiskResponse": ["tolerate", "treat", "terminate", "transfer"],
     "RiskStatus": ["open", "closed"],
     "StatusFilter": ["open", "closed", "all"],
@@ -80,6 +83,9 @@ ENUMS = {
     "HeatmapFormat": ["png", "svg"],
     "RegisterFormat": ["html", "pdf", "csv", "xlsx"],
     "ReportFormat": ["html", "pdf", "xlsx"],
+    "AppetiteLevel": ["averse", "minimal", "cautious", "open", "eager"],
+    "EscalationKind": ["escalate", "de-escalate"],
+    "CorporateFormat": ["html", "pdf", "xlsx", "csv", "json"],
 }
 
 

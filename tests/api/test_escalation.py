@@ -1,0 +1,169 @@
+"""Escalation: dated, reasoned, audited decisions by admins; `escalated` on risk bodies and as a
+filter (as of a day too); proposed_escalation; the refusals, each writing nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.access.principal import Role
+from app.clock import today
+from tests.api.builders import make_risk, make_service, review
+from tests.api.test_appetite import approve, as_role, refs
+
+
+def escalate(client: TestClient, risk_id: int, kind: str = "escalate", **body: Any) -> Any:
+    return client.post(f"/api/v1/risks/{risk_id}/{kind}", json={"reason": "Very High twice"} | body)
+
+
+def history(client: TestClient, risk_id: int) -> list[str]:
+    found = client.get(f"/api/v1/risks/{risk_id}/history", params={"page_size": 200}).json()
+    items = found["items"] if isinstance(found, dict) else found
+    return [e["action"] for e in items]
+
+
+def test_escalation_and_de_escalation_are_dated_reasoned_and_in_the_risks_history(client: TestClient) -> None:
+    make_service(client)
+    risk = make_risk(client, residual=(4, 4), reviewed_on=date(2026, 1, 5))
+    made = escalate(client, risk["id"], on="2026-02-01", reason="Affects every front-line service")
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["kind"], body["on"], body["reason"], body["ref"], body["service"]) == (
+        "escalate",
+        "2026-02-01",
+        "Affects every front-line service",
+        "CP01",
+        "CP",
+    )
+    shown = client.get(f"/api/v1/risks/{risk['id']}").json()
+    assert shown["escalated"] is True
+    assert shown["version"] == risk["version"] + 1
+    assert refs(client, escalated="true") == ["CP01"]
+    assert refs(client, escalated="false") == []
+    assert refs(client, escalated="true", as_of="2026-01-31") == []
+    assert refs(client, escalated="true", as_of="2026-02-01") == ["CP01"]
+    back = escalate(client, risk["id"], "de-escalate", on="2026-05-01", reason="Contract in place")
+    assert back.status_code == 201, back.text
+    assert client.get(f"/api/v1/risks/{risk['id']}").json()["escalated"] is False
+    assert refs(client, escalated="true") == []
+    assert refs(client, escalated="true", as_of="2026-04-30") == ["CP01"]
+    listed = client.get("/api/v1/risks", params={"as_of": "2026-03-01"}).json()["items"]
+    assert listed[0]["escalated"] is True
+    assert history(client, risk["id"])[:2] == ["risk.de-escalate", "risk.escalate"]
+
+
+def _decisions(client: TestClient, risk_id: int) -> list[str]:
+    return [a for a in history(client, risk_id) if a in ("risk.escalate", "risk.de-escalate")]
+
+
+def test_escalating_an_escalated_or_closed_risk_or_de_escalating_one_that_is_not_is_409(
+    client: TestClient,
+) -> None:
+    make_service(client)
+    risk = make_risk(client, residual=(4, 4))
+    refused = escalate(client, risk["id"], "de-escalate")
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["type"] == "not_escalated"
+    assert escalate(client, risk["id"]).status_code == 201
+    again = escalate(client, risk["id"])
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["type"] == "already_escalated"
+    assert _decisions(client, risk["id"]) == ["risk.escalate"]
+
+    closed = make_risk(client, ref="CP02", residual=(4, 4))
+    etag = client.get(f"/api/v1/risks/{closed['id']}").headers["etag"]
+    shut = client.patch(
+        f"/api/v1/risks/{closed['id']}", json={"status": "closed"}, headers={"If-Match": etag}
+    )
+    assert shut.status_code == 200, shut.text
+    refused = escalate(client, closed["id"])
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["type"] == "closed_risk"
+    assert _decisions(client, closed["id"]) == []
+    assert client.get(f"/api/v1/risks/{closed['id']}").json()["escalated"] is False
+
+
+@pytest.mark.parametrize(
+    ("on", "rule"),
+    [
+        ((today() + timedelta(days=1)).isoformat(), "future_date"),
+        ("2026-01-01", "before_opening"),
+    ],
+)
+def test_a_decision_on_a_day_it_cannot_have_been_made_is_422_naming_on(
+    client: TestClient, on: str, rule: str
+) -> None:
+    make_service(client)
+    risk = make_risk(client, residual=(4, 4), reviewed_on=date(2026, 3, 1))
+    refused = escalate(client, risk["id"], on=on)
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert (error["field"], error["type"]) == ("body.on", rule)
+    assert _decisions(client, risk["id"]) == []
+
+
+def test_a_de_escalation_before_the_escalation_is_422(client: TestClient) -> None:
+    make_service(client)
+    risk = make_risk(client, residual=(4, 4), reviewed_on=date(2026, 3, 1))
+    assert escalate(client, risk["id"], on="2026-04-01").status_code == 201
+    refused = escalate(client, risk["id"], "de-escalate", on="2026-03-31")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["type"] == "before_latest_decision"
+    assert _decisions(client, risk["id"]) == ["risk.escalate"]
+
+
+def test_a_decision_needs_a_reason(client: TestClient) -> None:
+    make_service(client)
+    risk = make_risk(client, residual=(4, 4))
+    refused = client.post(f"/api/v1/risks/{risk['id']}/escalate", json={"reason": "  "})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.reason"
+
+
+@pytest.mark.parametrize("role", [Role.EDITOR, Role.AUDITOR])
+def test_editors_and_auditors_may_not_escalate_but_an_escalated_risks_reviews_stay_the_services(
+    app: FastAPI, client: TestClient, role: Role
+) -> None:
+    make_service(client)
+    risk = make_risk(client, residual=(4, 4))
+    with as_role(app, role) as other:
+        assert escalate(other, risk["id"]).status_code == 403
+        assert _decisions(client, risk["id"]) == []
+        assert escalate(client, risk["id"]).status_code == 201
+        assert escalate(other, risk["id"], "de-escalate").status_code == 403
+        assert client.get(f"/api/v1/risks/{risk['id']}").json()["escalated"] is True
+        if role is Role.EDITOR:
+            reviewed = other.post(
+                f"/api/v1/risks/{risk['id']}/reviews", json={"residual": {"likelihood": 3, "impact": 4}}
+            )
+            assert reviewed.status_code == 201, reviewed.text
+            assert client.get(f"/api/v1/risks/{risk['id']}").json()["escalated"] is True
+
+
+def test_unknown_risk_is_404(client: TestClient) -> None:
+    assert escalate(client, 999).status_code == 404
+
+
+def test_risks_very_high_or_above_appetite_at_their_last_two_reviews_are_proposed(client: TestClient) -> None:
+    make_service(client)
+    day = date(2026, 1, 5)
+    twice = make_risk(client, ref="CP01", residual=(4, 4), reviewed_on=day)
+    review(client, twice["id"], (4, 3), reviewed_on=day + timedelta(days=30))  # 12: Very High
+    once = make_risk(client, ref="CP02", residual=(1, 1), reviewed_on=day)
+    review(client, once["id"], (4, 4), reviewed_on=day + timedelta(days=30))
+    single = make_risk(client, ref="CP03", residual=(4, 4), reviewed_on=day)  # one review only
+    appetite = make_risk(client, ref="CP04", residual=(2, 4), reviewed_on=day, category="financial")
+    review(client, appetite["id"], (2, 2), reviewed_on=day + timedelta(days=30))  # High 4 > averse 3
+    assert refs(client, proposed_escalation="true") == ["CP01"]
+    approve(client)  # financial averse: 3
+    assert refs(client, proposed_escalation="true") == ["CP01", "CP04"]
+    assert "CP03" in refs(client, proposed_escalation="false")
+    assert escalate(client, twice["id"]).status_code == 201
+    assert refs(client, proposed_escalation="true") == ["CP04"]
+    # as of a day when the second review was not yet made: not proposed then
+    assert refs(client, proposed_escalation="true", as_of=(day + timedelta(days=10)).isoformat()) == []
+    assert single["ref"] not in refs(client, proposed_escalation="true")
