@@ -55,6 +55,13 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/actions/{action_id}/updates"): {"note": "Progress"},
     ("POST", "/api/v1/imports"): {"text": "Risk register\n", "dry_run": True},
     ("POST", "/api/v1/tokens"): {"name": "new-token", "role": "auditor"},
+    ("PUT", "/api/v1/appetite"): {
+        "approved_by": "Audit Committee",
+        "approved_on": "2026-01-01",
+        "categories": [{"category": "technology", "level": "open"}],
+    },
+    ("POST", "/api/v1/risks/{risk_id}/escalate"): {"reason": "Very High twice"},
+    ("POST", "/api/v1/risks/{risk_id}/de-escalate"): {"reason": "Back within appetite"},
 }
 #: Query parameters a route needs to answer 200 to a reader.
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
@@ -240,7 +247,7 @@ def test_auditor_reads_every_route(app: FastAPI) -> None:
     events = world.auditor.get("/api/v1/audit/events").json()
     assert events["total"] >= 5
     history = world.auditor.get(f"/api/v1/risks/{world.risk_b}/history").json()
-    assert [e["action"] for e in history] == ["risk.review", "risk.create"]
+    assert [e["action"] for e in history] == ["risk.escalate", "risk.review", "risk.create"]
     assert world.auditor.get("/api/v1/audit/verify").json()["intact"] is True
 
 
