@@ -92,7 +92,7 @@ def corporate_register(
                 escalation_reason=decision.reason,
                 escalated_by=decision.recorded_by,
                 actions=tuple(actions.get(r.id, ())),
-                above_appetite=statements.is_above(appetite, r.category, score),
+                above_appetite=statements.is_above(appetite, r.category, score),  # as row_above_appetite
             )
         )
     open_rows = [row.risk for row in rows if row.risk.status == "open"]
@@ -104,6 +104,12 @@ def corporate_register(
         rows=rows,
         heatmap=cells_of(open_rows, "residual"),
     )
+
+
+def row_above_appetite(appetite: statements.Appetite | None, row: RiskRow) -> bool | None:
+    """Whether a report row lies above `appetite` (`statements.in_force(session, day)` for the
+    report's day): the six-monthly report's above-appetite count is the rows where it is True."""
+    return statements.is_above(appetite, row.category, row.residual.score if row.residual else None)
 
 
 def _scores_on(session: Session, ids: list[int], day: date) -> dict[int, int | None]:

@@ -18,7 +18,7 @@ Over 400 lines: the filter, the row, and the planning of the statements that rea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import groupby
 from typing import Any
@@ -332,6 +332,19 @@ def _plan(flt: RiskFilter, today: date) -> _Plan:
         listed = listed.join(_SERVICE, S.id == R.service_id)
     conditions = _conditions(flt, today, src, review_driven=review_driven)
     count = sa.select(func.count()).select_from(counted).where(*conditions)
+    if flt.above_appetite and flt.appetite is not None and day is None:
+        # Counted as one index range per limit of the statement (status, its categories, score
+        # over the limit: the categories of two limits never overlap), where the OR of them
+        # is a union of the ranges that SQLite de-duplicates row by row.
+        others = _conditions(replace(flt, above_appetite=None), today, src, review_driven=False)
+        per_limit = [
+            sa.select(func.count())
+            .select_from(counted)
+            .where(*others, R.category.in_(list(categories)), R.residual_score > limit)
+            .scalar_subquery()
+            for limit, categories in flt.appetite.groups()
+        ]
+        count = sa.select(sum(per_limit[1:], per_limit[0])) if per_limit else count
     if review_driven:
         assert day is not None
         # Counted as two index ranges: the reviews still in force (superseded_on NULL) and
@@ -523,7 +536,9 @@ def _order(flt: RiskFilter, cols: dict[str, Any], *, review_driven: bool = False
     every sort key is non-null: reviews have dates, and the filter needs an assessment.
     """
     never_null = {"ref", "title", "service", "opened_on", "id"}
-    if flt.bands or flt.min_score is not None:
+    # above appetite (or proposed for escalation) needs a residual assessment too
+    assessed = flt.above_appetite is not None or bool(flt.proposed_escalation)
+    if flt.bands or flt.min_score is not None or (assessed and flt.basis != "inherent"):
         never_null |= {"score", "likelihood", "impact"}
     order = []
     for name, desc in [*flt.sort, ("id", False)]:

@@ -56,19 +56,6 @@ def seed(app: FastAPI) -> World:
     risk_b = make_risk(admin, B, B_REF, residual=(3, 4), title=B_TITLE, owner="B-OWNER")
     review(admin, risk_b["id"], (2, 2), notes="B review notes")
     action_b = make_action(admin, risk_b["id"], description="B action notes", owner="B-OWNER")
-    # an appetite statement in force, and B's risk on the corporate register (its title and
-    # owner must reach no one who may not read service B)
-    approved = admin.put(
-        "/api/v1/appetite",
-        json={
-            "approved_by": "Audit Committee",
-            "approved_on": "2026-01-01",
-            "categories": [{"category": "technology", "level": "open"}],
-        },
-    )
-    assert approved.status_code == 201, approved.text
-    escalated = admin.post(f"/api/v1/risks/{risk_b['id']}/escalate", json={"reason": "B escalation reason"})
-    assert escalated.status_code == 201, escalated.text
     return World(
         admin=admin,
         auditor=as_token(app, tokens["auditor"]),

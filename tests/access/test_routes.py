@@ -28,7 +28,8 @@ from app.clock import today
 from app.db import transaction
 from app.models import ApiToken
 from app.models.base import utcnow
-from tests.access.seed import B_EDITOR, B_REF, B_TITLE, A, B, World, as_token, seed
+from tests.access.seed import B_EDITOR, B_REF, B_TITLE, A, B, World, as_token
+from tests.access.seed import seed as seed_services
 from tests.api.builders import get_risk, make_risk, patch_risk, review
 from tests.conftest import make_token
 
@@ -72,6 +73,24 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
 ADMIN_READS = {("GET", "/api/v1/tokens")}
 #: Keys whose value identifies an object; none of them may name service B to A's editor.
 ID_KEYS = {"code", "service", "service_code", "services", "entity_id", "risk_id", "action_id"}
+
+
+def seed(app: FastAPI) -> World:
+    """The seeded world, with an appetite statement in force and B's risk on the corporate
+    register (its title and owner must reach no one who may not read service B)."""
+    world = seed_services(app)
+    approved = world.admin.put(
+        "/api/v1/appetite",
+        json={
+            "approved_by": "Audit Committee",
+            "approved_on": "2026-01-01",
+            "categories": [{"category": "technology", "level": "open"}],
+        },
+    )
+    assert approved.status_code == 201, approved.text
+    escalated = world.admin.post(f"/api/v1/risks/{world.risk_b}/escalate", json={"reason": "B escalation"})
+    assert escalated.status_code == 201, escalated.text
+    return world
 
 
 @dataclass(frozen=True)

@@ -167,3 +167,37 @@ def test_risks_very_high_or_above_appetite_at_their_last_two_reviews_are_propose
     # as of a day when the second review was not yet made: not proposed then
     assert refs(client, proposed_escalation="true", as_of=(day + timedelta(days=10)).isoformat()) == []
     assert single["ref"] not in refs(client, proposed_escalation="true")
+
+
+def test_the_decisions_of_a_period_for_the_six_monthly_report(app: FastAPI, client: TestClient) -> None:
+    from sqlmodel import Session
+
+    from app.appetite.statements import in_force
+    from app.reports.corporate import row_above_appetite
+    from app.risks.escalation import escalations_between
+    from tests.reports.builders import risk as report_row
+
+    make_service(client)
+    make_service(client, code="HS", name="Housing")
+    first = make_risk(client, ref="CP01", residual=(4, 4), reviewed_on=date(2026, 1, 5))
+    other = make_risk(client, service="HS", ref="HS01", residual=(4, 4), reviewed_on=date(2026, 1, 5))
+    assert escalate(client, first["id"], on="2026-02-01").status_code == 201
+    assert (
+        escalate(client, first["id"], "de-escalate", on="2026-05-01", reason="Contained").status_code == 201
+    )
+    assert escalate(client, other["id"], on="2026-10-01").status_code == 201
+    approve(client)
+    with Session(app.state.engine) as session:
+        found = escalations_between(session, date(2026, 1, 1), date(2026, 6, 30))
+        assert [(d.ref, d.kind, d.on, d.reason) for d in found] == [
+            ("CP01", "escalate", date(2026, 2, 1), "Very High twice"),
+            ("CP01", "de-escalate", date(2026, 5, 1), "Contained"),
+        ]
+        assert [
+            d.ref for d in escalations_between(session, date(2026, 1, 1), date(2026, 12, 31), ["HS"])
+        ] == ["HS01"]
+        appetite = in_force(session, date(2026, 6, 30))
+    assert row_above_appetite(appetite, report_row(category="financial", residual=(2, 2))) is True
+    assert row_above_appetite(appetite, report_row(category="technology", residual=(2, 2))) is False
+    assert row_above_appetite(appetite, report_row(category=None, residual=(4, 4))) is None
+    assert row_above_appetite(None, report_row(category="financial", residual=(4, 4))) is None
