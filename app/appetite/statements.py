@@ -9,10 +9,15 @@ or before it; a new version may not be dated before the newest one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import Label
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -20,7 +25,7 @@ from app.access.principal import Principal
 from app.appetite.schemas import AppetiteCategoryOut, AppetiteCreate, AppetitePublic
 from app.audit.trail import record_change
 from app.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.models import AppetiteStatement
+from app.models import AppetiteStatement, table_of
 from app.scoring import Matrix
 
 
@@ -61,6 +66,41 @@ def appetite_of(statement: AppetiteStatement | None) -> Appetite | None:
     return Appetite(
         version=statement.version,
         limits={str(c["category"]): int(str(c["max_score"])) for c in statement.categories},
+    )
+
+
+@lru_cache(maxsize=64)
+def in_force_columns(day: date) -> tuple[Label[Any], Label[Any]]:
+    """The version and categories of the statement in force on `day`, as two labelled scalar
+    subqueries (`appetite_version`, `appetite_categories`) that a page reads in its own
+    statement instead of a round trip of their own; `from_columns` makes them an Appetite."""
+    table = table_of(AppetiteStatement)
+
+    def newest(column: Any) -> Any:
+        return (
+            sa.select(column)
+            .where(table.c.approved_on <= day)
+            .order_by(table.c.approved_on.desc(), table.c.version.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return (
+        newest(table.c.version).label("appetite_version"),
+        # as text, decoded once (every row of the page carries it)
+        sa.type_coerce(newest(table.c.categories), sa.Text).label("appetite_categories"),
+    )
+
+
+def from_columns(values: Mapping[str, Any]) -> Appetite | None:
+    """The Appetite of the values `in_force_columns` read (None: no statement in force)."""
+    version, categories = values["appetite_version"], values["appetite_categories"]
+    if version is None:
+        return None
+    if isinstance(categories, str):  # a driver that hands JSON back as text
+        categories = json.loads(categories)
+    return Appetite(
+        version=int(version), limits={str(c["category"]): int(c["max_score"]) for c in categories}
     )
 
 

@@ -106,6 +106,7 @@ class RiskRow:
     created_by: str
     updated_at: datetime
     updated_by: str
+    escalated: bool = False  # on the corporate register at the end of the row's day
 
     def overdue_on(self, day: date) -> bool:
         """Whether the risk is overdue for review on `day`: open, and due before it (or never set)."""
@@ -163,13 +164,23 @@ def page(
     on the as_of day), and the count as a column; a second statement counts only when the
     page is empty.
     """
+    rows, total, _ = page_with(session, flt, today=today, offset=offset, limit=limit)
+    return rows, total
+
+
+def page_with(
+    session: Session, flt: RiskFilter, *, today: date, offset: int, limit: int, extra: Sequence[Any] = ()
+) -> tuple[list[RiskRow], int, dict[str, Any]]:
+    """`page`, and the values of `extra` (labelled, uncorrelated scalar subqueries) read in the
+    same statement: what a page shows beside its rows (the appetite statement in force)."""
     plan = _plan(flt, today)
     page_ids = plan.ids.order_by(*plan.order).offset(offset).limit(limit).scalar_subquery()
     total = plan.count.scalar_subquery().label("total")
-    found = session.execute(_rows_query(flt, page_ids, total)).mappings().all()
+    found = session.execute(_rows_query(flt, page_ids, total, *extra)).mappings().all()
     if not found:
-        return [], int(session.execute(plan.count).scalar_one())
-    return _rows(found, flt.as_of), int(found[0]["total"])
+        alone = session.execute(sa.select(total, *extra)).mappings().one()
+        return [], int(alone["total"]), {c.key: alone[c.key] for c in extra}
+    return _rows(found, flt.as_of), int(found[0]["total"]), {c.key: found[0][c.key] for c in extra}
 
 
 def every(session: Session, flt: RiskFilter, *, today: date) -> list[RiskRow]:
@@ -207,9 +218,10 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
     """The rows of the risks `ids`, in `flt`'s order: now with their control measures joined,
     or as of a day with the review in force then."""
     rows_of = _RISK.join(_SERVICE, S.id == R.service_id)
+    escalated = R.id.in_(escalated_ids(flt.as_of)).label("escalated")
     if flt.as_of is None:
         return (
-            sa.select(*_CURRENT_COLUMNS, *extra)
+            sa.select(*_CURRENT_COLUMNS, escalated, *extra)
             .select_from(rows_of.outerjoin(_CONTROL, _CONTROL.c.risk_id == R.id))
             .where(R.id.in_(ids))
             .order_by(*_order(flt, _plan_cols(flt, R)), _CONTROL.c.position)
@@ -226,7 +238,7 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
         *(rv.c[name] for name in ASSESSMENT_COLUMNS),
     ]
     return (
-        sa.select(*_RISK_COLUMNS, *review_columns, *extra)
+        sa.select(*_RISK_COLUMNS, *review_columns, escalated, *extra)
         .select_from(
             rows_of.outerjoin(rv, _in_force(rv.c, flt.as_of)).outerjoin(
                 closing, and_(closing.c.risk_id == R.id, *_closed_conditions(closing.c, flt.as_of))
@@ -283,6 +295,7 @@ def _row(m: RowMapping, *, controls: list[str] | None = None, as_of: date | None
         created_by=m["created_by"],
         updated_at=m["updated_at"],
         updated_by=m["updated_by"],
+        escalated=bool(m["escalated"]),
     )
 
 

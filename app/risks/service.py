@@ -305,13 +305,22 @@ def page_public(
     codes = actor.readable_among(flt.services)
     offset = (page - 1) * page_size
     due_day = flt.as_of or today
-    appetite = statements.in_force(session, due_day)
-    rows, total = listing.page(
-        session, replace(flt, services=codes, appetite=appetite), today=today, offset=offset, limit=page_size
+    # The statement in force is read first when the filter needs its limits, else in the
+    # page's own statement (no round trip of its own).
+    needs_limits = flt.above_appetite is not None or flt.proposed_escalation is not None
+    appetite = statements.in_force(session, due_day) if needs_limits else None
+    rows, total, values = listing.page_with(
+        session,
+        replace(flt, services=codes, appetite=appetite),
+        today=today,
+        offset=offset,
+        limit=page_size,
+        extra=() if needs_limits else statements.in_force_columns(due_day),
     )
-    escalated = escalation.escalated_among(session, [row.id for row in rows], flt.as_of)
+    if not needs_limits:
+        appetite = statements.from_columns(values)
     return RiskPage(
-        items=[to_public(row, due_day, appetite=appetite, escalated=row.id in escalated) for row in rows],
+        items=[to_public(row, due_day, appetite=appetite, escalated=row.escalated) for row in rows],
         total=total,
         page=page,
         page_size=page_size,
@@ -349,12 +358,7 @@ def public(session: Session, actor: Principal, risk_id: int, today: date) -> Ris
     row = listing.one(session, risk_id)
     if row is None or not actor.may(Action.READ, row.service_code):
         raise NotFound(f"no risk {risk_id}")
-    return to_public(
-        row,
-        today,
-        appetite=statements.in_force(session, today),
-        escalated=bool(escalation.escalated_among(session, [risk_id], None)),
-    )
+    return to_public(row, today, appetite=statements.in_force(session, today), escalated=row.escalated)
 
 
 def escalate_public(
