@@ -59,16 +59,6 @@ def is_above(appetite: Appetite | None, category: str | None, residual_score: in
     return None if limit is None else residual_score > limit
 
 
-def appetite_of(statement: AppetiteStatement | None) -> Appetite | None:
-    """The limits a stored statement sets."""
-    if statement is None:
-        return None
-    return Appetite(
-        version=statement.version,
-        limits={str(c["category"]): int(str(c["max_score"])) for c in statement.categories},
-    )
-
-
 @lru_cache(maxsize=64)
 def in_force_columns(day: date) -> tuple[Label[Any], Label[Any]]:
     """The version and categories of the statement in force on `day`, as two labelled scalar
@@ -115,8 +105,9 @@ def statement_in_force(session: Session, day: date) -> AppetiteStatement | None:
 
 
 def in_force(session: Session, day: date) -> Appetite | None:
-    """The limits of the statement in force on `day`, if any."""
-    return appetite_of(statement_in_force(session, day))
+    """The limits of the statement in force on `day`, if any (one Core statement)."""
+    found = session.execute(sa.select(*in_force_columns(day))).one()
+    return from_columns({"appetite_version": found[0], "appetite_categories": found[1]})
 
 
 def approve(
