@@ -489,7 +489,8 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
         conditions.append(ident.in_(escalated) if flt.escalated else ident.not_in(escalated))
     if flt.proposed_escalation is not None:
         proposed = _proposed(flt, src, ident, on_risk, open_then)
-        conditions.append(proposed if flt.proposed_escalation else ~proposed)
+        # not proposed: a risk never assessed too (its conditions are NULL, not false)
+        conditions.append(proposed if flt.proposed_escalation else ~func.coalesce(proposed, false()))
     return conditions
 
 

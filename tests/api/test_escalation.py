@@ -161,7 +161,9 @@ def test_risks_very_high_or_above_appetite_at_their_last_two_reviews_are_propose
     assert refs(client, proposed_escalation="true") == ["CP01"]
     approve(client)  # financial averse: 3
     assert refs(client, proposed_escalation="true") == ["CP01", "CP04"]
-    assert "CP03" in refs(client, proposed_escalation="false")
+    make_risk(client, ref="CP05", residual=None)  # never assessed: not proposed
+    assert {"CP02", "CP03", "CP05"} <= set(refs(client, proposed_escalation="false"))
+    assert "CP05" not in refs(client, proposed_escalation="true")
     assert escalate(client, twice["id"]).status_code == 201
     assert refs(client, proposed_escalation="true") == ["CP04"]
     # as of a day when the second review was not yet made: not proposed then
