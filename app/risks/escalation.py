@@ -51,14 +51,6 @@ def _in_force(day: date | None) -> list[ColumnElement[bool]]:
     return [D.kind == ESCALATE, D.decided_on <= day, or_(D.superseded_on.is_(None), D.superseded_on > day)]
 
 
-def escalated_among(session: Session, risk_ids: Iterable[int], day: date | None) -> set[int]:
-    """Which of `risk_ids` were escalated at the end of `day` (None: now)."""
-    ids = list(risk_ids)
-    if not ids:
-        return set()
-    return set(session.execute(escalated_ids(day).where(D.risk_id.in_(ids))).scalars())
-
-
 @dataclass(frozen=True, slots=True)
 class Decision:
     """A decision with the risk it is about: the corporate register's reason and date, and the

@@ -181,3 +181,29 @@ def test_the_command_line_writes_it(client: TestClient, database_url: str, tmp_p
     assert [r["ref"] for r in written["risks"]] == ["HS01", "CP02"]
     refused = riskreg(tmp_path, "report", "corporate-register", "--format", "docx", database_url=database_url)
     assert refused.returncode == 1
+
+
+STRATEGIC_PLAN = """HOUSING SERVICES SERVICE PLAN 2021 - 2024
+
+| Ref | Nature of Risk | Category | Consequence | Control Measures | Response | Risk Rating |
+|-----|----------------|----------|-------------|------------------|----------|-------------|
+| HS06/ ST05 | Homelessness demand | People | Families in temporary accommodation | Prevention fund | Treat | High - 8 |
+| HS07 | Flooding of the depot | Property | Loss of vehicles | Insurance | Transfer | Low - 4 |
+"""
+
+
+def test_an_imported_strategic_ref_links_the_escalated_risk_to_the_strategic_register(
+    client: TestClient,
+) -> None:
+    done = client.post(
+        "/api/v1/imports",
+        json={"text": STRATEGIC_PLAN, "filename": "hs.md", "service_code": "HS", "dry_run": False},
+    )
+    assert done.status_code == 201, done.text
+    risks = {r["ref"]: r for r in client.get("/api/v1/risks", params={"service": "HS"}).json()["items"]}
+    assert risks["HS06"]["aliases"] == ["ST05"]
+    for ref in ("HS06", "HS07"):
+        made = client.post(f"/api/v1/risks/{risks[ref]['id']}/escalate", json={"reason": "Council-wide"})
+        assert made.status_code == 201, made.text
+    shown = {r["ref"]: r["strategic_refs"] for r in corporate(client)["risks"]}
+    assert shown == {"HS06": ["ST05"], "HS07": []}
