@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from app.access.principal import SYSTEM, Role
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.console import check_port, open_database, print_rows, usage_error
 from app.db import transaction
 from app.errors import RiskregError
@@ -60,11 +60,24 @@ def serve(
     import uvicorn
 
     check_port(host, port)
+    _check_scheme(get_settings())
     # Opened (and migrated, as the server would) here, so that a bad database is one line.
     settings = get_settings()
     open_database(settings, create=True, migrate=settings.migrate_on_start).dispose()
     out.print(f"riskreg API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+def _check_scheme(settings: Settings) -> None:
+    """Stop with one line (exit 2) when the matrix or categories file cannot be used."""
+    from app.config import categories_in_force, matrix_in_force
+    from app.scoring import ScoringError
+
+    try:
+        matrix_in_force(settings)
+        categories_in_force(settings)
+    except ScoringError as exc:
+        raise usage_error(str(exc)) from exc
 
 
 @db_cli.command("upgrade")
@@ -349,7 +362,7 @@ def import_command(
     2 refused (nothing imported).
     """
     from app.clock import today
-    from app.config import matrix_in_force
+    from app.config import categories_in_force, matrix_in_force
     from app.importer.load import import_document
 
     settings = get_settings()
@@ -368,6 +381,7 @@ def import_command(
                 dry_run=dry_run,
                 strict=strict,
                 source=plan.name,
+                categories=categories_in_force(settings),
             )
     except RiskregError as exc:
         err.print(f"[red]refused:[/red] {exc.detail}", highlight=False, soft_wrap=True)
@@ -518,6 +532,25 @@ def report_six_monthly(
             )
     except RiskregError as exc:
         raise _fail(exc.detail) from exc
+    _write(document.content, output or Path(document.filename))
+
+
+@report_cli.command("corporate-register")
+def report_corporate_register(
+    format: Annotated[str, typer.Option(help="html, pdf, xlsx, csv or json")] = "pdf",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="file to write (default: its own name)")
+    ] = None,
+) -> None:
+    """Write the corporate register: every service's escalated risks, for the audit committee."""
+    from app.clock import today
+    from app.config import matrix_in_force
+    from app.reports.corporate import RENDERERS, corporate_document
+
+    if format not in RENDERERS:
+        raise _fail(f"format {format!r}: choose html, pdf, xlsx, csv or json")
+    with _progress(f"corporate register ({format})"), transaction(_engine(), write=False) as session:
+        document = corporate_document(session, matrix_in_force(get_settings()), fmt=format, today=today())
     _write(document.content, output or Path(document.filename))
 
 

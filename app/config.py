@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.scoring import Matrix, default_matrix, load_matrix
+from app.scoring import ORANGE_BOOK, Matrix, default_matrix, load_categories, load_matrix
 
 #: No date after this one is accepted: far from the calendar's end, so that a day added
 #: or a time zone applied never overflows.
@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     )
     matrix_file: Path | None = Field(
         default=None, description="TOML matrix replacing the default 4x4 (see docs/matrix-5x5.toml)"
+    )
+    categories_file: Path | None = Field(
+        default=None,
+        description="TOML list of risk categories replacing the Orange Book's (see docs/categories.toml)",
     )
     earliest_date: date = Field(
         default=date(2000, 1, 1), description="the earliest day a review, period or query may name"
@@ -94,3 +98,8 @@ def matrix_in_force(settings: Settings) -> Matrix:
     interval takes RISKREG_REVIEW_INTERVAL_MONTHS."""
     matrix = load_matrix(settings.matrix_file) if settings.matrix_file else default_matrix()
     return matrix.with_review_months(settings.review_interval_months)
+
+
+def categories_in_force(settings: Settings) -> tuple[str, ...]:
+    """The categories named by RISKREG_CATEGORIES_FILE, or the Orange Book's list."""
+    return load_categories(settings.categories_file) if settings.categories_file else ORANGE_BOOK

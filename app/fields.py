@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
 from typing_extensions import TypeAliasType
 
 from app.config import LATEST_DATE, get_settings
+from app.scoring import ORANGE_BOOK
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -78,29 +79,15 @@ ImportVerdict = TypeAliasType(
         Field(description="clean, or findings a person must resolve (riskreg import exits 0 or 1)"),
     ],
 )
-#: The council's risk categories: the example list of HM Treasury's Orange Book.
-Category = TypeAliasType(
-    "Category",
-    Annotated[
-        Literal[
-            "strategy",
-            "governance",
-            "operations",
-            "legal",
-            "property",
-            "financial",
-            "commercial",
-            "people",
-            "technology",
-            "information",
-            "security",
-            "project",
-            "reputational",
-        ],
-        Field(description="one of GET /api/v1/categories"),
-    ],
-)
-CATEGORIES: tuple[str, ...] = get_args(get_args(Category.__value__)[0])
+#: A risk category as sent: a name of the council's list, which is data (the Orange Book's by
+#: default, RISKREG_CATEGORIES_FILE otherwise), so the routes check it against the list in force.
+Category = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40),
+    Field(description="one of GET /api/v1/categories"),
+]
+#: The default list (the Orange Book's); the list in force is the app's (app.config.categories_in_force).
+CATEGORIES: tuple[str, ...] = ORANGE_BOOK
 #: The names the schemas use.
 Response = RiskResponse
 Status = RiskStatus

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.api import (
     actions,
+    appetite,
     audit,
     docs,
     health,
@@ -26,7 +27,7 @@ from app.api import (
 )
 from app.api.deps import TokenCheck
 from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
-from app.config import Settings, get_settings, matrix_in_force
+from app.config import Settings, categories_in_force, get_settings, matrix_in_force
 from app.db import make_engine, read_bind, write_bind
 
 log = logging.getLogger("riskreg")
@@ -49,6 +50,10 @@ _TAGS = [
     {"name": "services", "description": "Council services, each with its register."},
     {"name": "risks", "description": "Risks, their reviews and a service's review round."},
     {"name": "actions", "description": "Actions on risks: owner, due date, status, progress notes."},
+    {
+        "name": "appetite",
+        "description": "The risk appetite statement, and escalation to the corporate register.",
+    },
     {"name": "reports", "description": "Heat maps, registers and the six-monthly report."},
     {"name": "scoring", "description": "The likelihood x impact matrix in force."},
     {"name": "imports", "description": "Legacy service plans into the register."},
@@ -105,8 +110,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_engine = write_bind(engine)
     app.state.tokens = TokenCheck(app.state.read_engine)
     app.state.matrix = matrix_in_force(settings)
+    app.state.categories = categories_in_force(settings)
     problems.install(app)
-    for module in (health, pages, matrix, services, risks, actions, reports, imports, audit, tokens):
+    for module in (
+        health,
+        pages,
+        matrix,
+        services,
+        risks,
+        actions,
+        appetite,
+        reports,
+        imports,
+        audit,
+        tokens,
+    ):
         # every error status an API route can answer is in the OpenAPI document, as problem+json
         app.include_router(module.router, responses=None if module is health else problems.PROBLEM_RESPONSES)
     app.include_router(docs.router)

@@ -386,6 +386,7 @@ def sqlite_dataset(name: str, today: date, *, work: Path) -> Built:
     engine = make_engine(Settings(database_url=f"sqlite:///{target}"))
     try:
         upgrade(engine)
+        appetite_and_escalations(engine, spec, today)
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
@@ -406,6 +407,82 @@ def postgres_dataset(url: str, name: str, today: date) -> Built:
     try:
         upgrade(engine)
         token = fill(engine, spec, today)
+        appetite_and_escalations(engine, spec, today)
+        with engine.connect() as conn:  # statistics for the categories just written
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     finally:
         engine.dispose()
     return Built(url, token, clock.perf_counter() - started, spec)
+
+
+#: The bench's appetite statement: a council's mix of levels over the Orange Book categories
+#: (about 38 % of uniformly scored risks lie above it on the 4x4).
+APPETITE = {
+    "strategy": "open",
+    "governance": "cautious",
+    "operations": "cautious",
+    "legal": "minimal",
+    "property": "cautious",
+    "financial": "minimal",
+    "commercial": "open",
+    "people": "cautious",
+    "technology": "cautious",
+    "information": "minimal",
+    "security": "averse",
+    "project": "open",
+    "reputational": "cautious",
+}
+ESCALATED = 200
+
+
+def appetite_and_escalations(engine: Engine, spec: Spec, today: date) -> None:
+    """On a copy of a data set (once): every risk gets an Orange Book category (by id), an
+    appetite statement is approved, and 200 open risks spread over the services are escalated
+    (the corporate register's rows). Written with Core, as `fill` writes the rest."""
+    import sqlalchemy as sa
+
+    from app.models import AppetiteStatement, EscalationDecision, Risk, table_of
+    from app.scoring import ORANGE_BOOK, default_matrix
+
+    risk, statement, decision = (table_of(m) for m in (Risk, AppetiteStatement, EscalationDecision))
+    matrix = default_matrix()
+    with engine.begin() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(statement)).scalar_one():
+            return
+        category = sa.case(
+            *((risk.c.id % len(ORANGE_BOOK) == i, name) for i, name in enumerate(ORANGE_BOOK)),
+        )
+        conn.execute(risk.update().where(risk.c.category.is_(None)).values(category=category))
+        conn.execute(
+            statement.insert(),
+            {
+                "version": 1,
+                "approved_by": "Audit Committee",
+                "approved_on": today - timedelta(days=200),
+                "categories": [
+                    {"category": c, "level": level, "max_score": matrix.appetite_limit(level)}
+                    for c, level in APPETITE.items()
+                ],
+                "recorded_at": datetime.now(UTC),
+                "recorded_by": "bench",
+            },
+        )
+        open_risks = conn.execute(
+            sa.select(risk.c.id, risk.c.opened_on).where(risk.c.status == "open").order_by(risk.c.id)
+        ).all()
+        chosen = open_risks[:: max(1, len(open_risks) // ESCALATED)][:ESCALATED]
+        conn.execute(
+            decision.insert(),
+            [
+                {
+                    "risk_id": risk_id,
+                    "kind": "escalate",
+                    "decided_on": max(opened_on, today - timedelta(days=90)),
+                    "superseded_on": None,
+                    "reason": "Very High at its last two reviews; affects several services.",
+                    "recorded_at": datetime.now(UTC),
+                    "recorded_by": "bench",
+                }
+                for risk_id, opened_on in chosen
+            ],
+        )

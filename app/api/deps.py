@@ -10,7 +10,7 @@ A route takes
   calls the domain rule `rule(session, actor, ...)` in a worker thread with a session
   whose transaction `run` owns: committed before the route answers, rolled back when
   anything raised. Domain rules only flush.
-- `matrix: MatrixDep`, `calendar: CalendarDep`, `settings: SettingsDep`.
+- `matrix: MatrixDep`, `categories: CategoriesDep`, `calendar: CalendarDep`, `settings: SettingsDep`.
 
 Why `db.run` and not a session dependency and a plain `def` route: FastAPI runs each plain
 `def` dependency, a plain `def` route, the check of its answer and a session's commit in a
@@ -70,6 +70,19 @@ async def get_matrix(request: Request) -> Matrix:
     """The matrix in force."""
     matrix: Matrix = request.app.state.matrix
     return matrix
+
+
+async def get_categories(request: Request) -> tuple[str, ...]:
+    """The council's risk categories in force (the Orange Book's, or RISKREG_CATEGORIES_FILE's)."""
+    categories: tuple[str, ...] = request.app.state.categories
+    return categories
+
+
+def require_category(value: str | None, categories: tuple[str, ...], loc: tuple[str | int, ...]) -> None:
+    """422 naming `loc` when `value` is a category outside the list in force."""
+    if value is not None and value not in categories:
+        message = f"{value!r} is not one of the categories: {', '.join(categories)}"
+        raise InvalidInput(message, errors=[FieldProblem(loc, message, "unknown_category")])
 
 
 async def get_calendar(request: Request) -> Calendar:
@@ -147,6 +160,7 @@ async def get_database(
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 MatrixDep = Annotated[Matrix, Depends(get_matrix)]
 CalendarDep = Annotated[Calendar, Depends(get_calendar)]
+CategoriesDep = Annotated[tuple[str, ...], Depends(get_categories)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 #: Held while a register or review report is drawn (see `report_slot`); declare it after the
 #: principal, so that only a request whose token was accepted waits for a slot.

@@ -202,3 +202,39 @@ ACTION_PROGRESS_CREATE: dict[str, Example] = {
         "value": {"note": "Both posts advertised; interviews in January."},
     },
 }
+
+APPETITE_UPDATE: dict[str, Example] = {
+    "statement": {
+        "summary": "The appetite the audit committee approved",
+        "description": "Each category gets a level; the matrix gives each level its highest accepted "
+        "residual score (on the 4x4: averse 3, minimal 4, cautious 6, open 9, eager 12). The "
+        "statement becomes the next version; `approved_on` is never before the one in force.",
+        "value": {
+            "approved_by": "Audit Committee",
+            "approved_on": "2026-06-30",
+            "categories": [
+                {"category": "technology", "level": "cautious"},
+                {"category": "financial", "level": "minimal"},
+                {"category": "people", "level": "open"},
+                {"category": "reputational", "level": "averse"},
+            ],
+        },
+    },
+}
+
+ESCALATION_CREATE: dict[str, Example] = {
+    "escalate": {
+        "summary": "A service risk put on the corporate register",
+        "description": "Dated `on` (default today); the risk stays the service's and its reviews "
+        "stay theirs.",
+        "value": {"reason": "Very High at the last two reviews; affects every front-line service."},
+    },
+}
+
+DE_ESCALATION_CREATE: dict[str, Example] = {
+    "de-escalate": {
+        "summary": "A risk taken off the corporate register",
+        "description": "Dated `on` (default today), never before the risk's escalation.",
+        "value": {"reason": "New ICT contract in place; the service manages the risk again."},
+    },
+}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Response
 from pydantic import Field, model_validator
 
 from app.api import examples
-from app.api.deps import AdminDep, CalendarDep, DatabaseDep, MatrixDep
+from app.api.deps import AdminDep, CalendarDep, CategoriesDep, DatabaseDep, MatrixDep
 from app.errors import FieldProblem, InvalidInput
 from app.fields import Day, ImportAction, ImportVerdict, PublicModel, ServiceCode, StrictModel
 
@@ -107,6 +107,7 @@ async def import_service_plan(
     db: DatabaseDep,
     actor: AdminDep,
     matrix: MatrixDep,
+    categories: CategoriesDep,
     calendar: CalendarDep,
     response: Response,
 ) -> ImportOut:
@@ -128,6 +129,7 @@ async def import_service_plan(
         dry_run=body.dry_run,
         strict=body.strict,
         source=body.filename,
+        categories=categories,
     )
     response.status_code = 201 if result.imported and result.changed else 200
     return ImportOut(

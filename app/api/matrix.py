@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import Field
 
-from app.api.deps import MatrixDep, ReaderDep
-from app.fields import CATEGORIES, PublicModel
+from app.api.deps import CategoriesDep, MatrixDep, ReaderDep
+from app.fields import PublicModel
 from app.scoring import Matrix
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
@@ -79,6 +79,7 @@ async def get_matrix(matrix: MatrixDep, actor: ReaderDep) -> MatrixOut:
 
 
 @router.get("/categories", response_model=list[str])
-async def list_categories(actor: ReaderDep) -> list[str]:
-    """The council's risk categories, one of which each risk may carry (the Orange Book's list)."""
-    return list(CATEGORIES)
+async def list_categories(actor: ReaderDep, categories: CategoriesDep) -> list[str]:
+    """The council's risk categories, one of which each risk may carry (the Orange Book's list
+    unless the deployment names its own with RISKREG_CATEGORIES_FILE)."""
+    return list(categories)

@@ -42,6 +42,7 @@ RegisterTable = TypeAliasType(
     ],
 )
 ReportFormat = TypeAliasType("ReportFormat", Literal["html", "pdf", "xlsx", "json"])
+CorporateFormat = TypeAliasType("CorporateFormat", Literal["html", "pdf", "xlsx", "csv", "json"])
 
 
 _AS_RECORDED = "only what had been stored by this moment: ISO 8601 with its offset (without as_of: today's, as recorded then)"
@@ -222,4 +223,32 @@ async def get_six_monthly_report(
             service_codes=codes,
             as_recorded=as_recorded,
         )
+    )
+
+
+_CORPORATE = _files(
+    "text/html",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "text/csv",
+    "application/json",
+)
+
+
+@router.get("/corporate-register", response_class=Response, responses=_CORPORATE)
+async def get_corporate_register(
+    db: DatabaseDep,
+    actor: ReaderDep,
+    _slot: ReportSlot,
+    matrix: MatrixDep,
+    calendar: CalendarDep,
+    format: Annotated[CorporateFormat, Query()] = "html",
+) -> Response:
+    """The corporate register: every service's escalated risks, with owners, positions, direction,
+    actions, escalation reasons and strategic refs, and a heat map of them."""
+    from app.reports.corporate import corporate_document
+
+    codes, _ = _council(actor)
+    return _download(
+        await db.run(corporate_document, matrix, fmt=format, today=calendar.today, service_codes=codes)
     )

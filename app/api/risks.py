@@ -9,7 +9,16 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, sta
 from pydantic import StringConstraints
 
 from app.api import examples
-from app.api.deps import CalendarDep, DatabaseDep, MatrixDep, PagingDep, ReaderDep, WriterDep
+from app.api.deps import (
+    CalendarDep,
+    CategoriesDep,
+    DatabaseDep,
+    MatrixDep,
+    PagingDep,
+    ReaderDep,
+    WriterDep,
+    require_category,
+)
 from app.errors import FieldProblem, InvalidInput
 from app.fields import Basis, Category, Day, Moment, RiskResponse, StatusFilter, clean_text
 from app.risks import listing, reviews
@@ -60,10 +69,12 @@ async def create_risk(
     db: DatabaseDep,
     actor: WriterDep,
     matrix: MatrixDep,
+    categories: CategoriesDep,
     calendar: CalendarDep,
     response: Response,
 ) -> RiskPublic:
     """Add a risk to a service's register; with `residual`, its first review is recorded."""
+    require_category(body.category, categories, ("body", "category"))
     created = await db.run(risks.create_public, actor, matrix, calendar, code, body)
     response.headers["ETag"] = risks.etag(created)
     response.headers["Location"] = f"/api/v1/risks/{created.id}"
@@ -75,6 +86,7 @@ async def list_risks(
     db: DatabaseDep,
     actor: ReaderDep,
     matrix: MatrixDep,
+    categories: CategoriesDep,
     calendar: CalendarDep,
     service: Annotated[list[Name] | None, Query(description="service code; repeat for several")] = None,
     band: Annotated[list[Name] | None, Query(description="band name; repeat for several")] = None,
@@ -87,6 +99,16 @@ async def list_risks(
     as_of: AsOf = None,
     as_recorded: AsRecorded = None,
     q: Annotated[str | None, Query(max_length=200, description="text in ref or title")] = None,
+    above_appetite: Annotated[
+        bool | None, Query(description="above (or within) the appetite statement in force on the view's day")
+    ] = None,
+    escalated: Annotated[bool | None, Query(description="on the corporate register (or not)")] = None,
+    proposed_escalation: Annotated[
+        bool | None,
+        Query(
+            description="open, not escalated, and in the worst band or above appetite at its last two reviews"
+        ),
+    ] = None,
     sort: Annotated[
         str, Query(max_length=200, pattern=SORT_PATTERN, description="e.g. -score,ref")
     ] = "-score,service,ref",
@@ -96,6 +118,7 @@ async def list_risks(
     """The register, filtered, sorted and paginated; `as_of` gives it as it stood on a past date,
     `as_recorded` as it had been stored by a past moment."""
     _check_as_of(as_of, calendar.today)
+    require_category(category, categories, ("query", "category"))
     bands: list[str] = []
     for index, name in enumerate(band or []):
         try:
@@ -121,6 +144,10 @@ async def list_risks(
         as_recorded=as_recorded,
         q=clean_text(q).strip() or None if q else None,
         sort=[(part.lstrip("-"), part.startswith("-")) for part in sort.split(",")],
+        above_appetite=above_appetite,
+        escalated=escalated,
+        proposed_escalation=proposed_escalation,
+        top_band=matrix.bands[-1].name,
     )
     found = await db.run(risks.page_public, actor, flt, today=calendar.today, page=page, page_size=page_size)
     # Serialised here: returned as a model, the page would be validated a second time as the
@@ -153,11 +180,13 @@ async def update_risk(
     body: Annotated[RiskUpdate, Body(openapi_examples=examples.RISK_UPDATE)],
     db: DatabaseDep,
     actor: WriterDep,
+    categories: CategoriesDep,
     calendar: CalendarDep,
     response: Response,
     if_match: Annotated[str | None, Header(description="the ETag from GET")] = None,
 ) -> RiskPublic:
     """Change descriptive fields, or close or reopen the risk on `status_on`; needs If-Match."""
+    require_category(body.category, categories, ("body", "category"))
     updated = await db.run(risks.update_public, actor, calendar, risk_id, if_match, body)
     response.headers["ETag"] = risks.etag(updated)
     return updated

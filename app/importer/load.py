@@ -49,7 +49,7 @@ from app.risks import reviews
 from app.risks.controls import controls_of, replace_controls
 from app.risks.schemas import ReviewCreate
 from app.risks.service import snapshot
-from app.scoring import Assessment, Matrix, OutOfMatrixError
+from app.scoring import ORANGE_BOOK, Assessment, Matrix, OutOfMatrixError
 from app.services import repository as services
 
 __all__ = ["MAX_PLAN_BYTES", "ImportResult", "PlannedRisk", "decode_plan", "import_document", "import_plan"]
@@ -143,6 +143,7 @@ def import_document(
     dry_run: bool = False,
     strict: bool = False,
     source: str = "plan",
+    categories: tuple[str, ...] = ORANGE_BOOK,
 ) -> ImportResult:
     """Import a plan given as bytes: text, .docx or .xlsx, told apart by their bytes."""
     try:
@@ -161,6 +162,7 @@ def import_document(
         dry_run=dry_run,
         strict=strict,
         source=source,
+        categories=categories,
     )
 
 
@@ -177,11 +179,12 @@ def import_plan(
     dry_run: bool = False,
     strict: bool = False,
     source: str = "plan",
+    categories: tuple[str, ...] = ORANGE_BOOK,
 ) -> ImportResult:
     """Parse the plan and, unless `dry_run` (or `strict` with findings to resolve), import it.
     Flushes, never commits: the caller's transaction makes it all or nothing."""
     document = text if isinstance(text, Document) else Document(text, "text")
-    plan = _parse(document, service_code, matrix, None, source)
+    plan = _parse(document, service_code, matrix, None, source, categories)
     service = services.by_code(session, plan.service_code)
     if service is not None and not actor.may(Action.WRITE, service.code):
         raise Forbidden(f"a token with role {actor.role.value} may not import into {service.code}")
@@ -190,7 +193,7 @@ def import_plan(
     held = _held_risks(session, service)
     if held and any(r.ref_assigned for r in plan.risks):
         known = {key: risk.title for risk in held for key in (risk.ref, *risk.aliases)}
-        plan = _parse(document, service_code, matrix, known, source)
+        plan = _parse(document, service_code, matrix, known, source, categories)
     day = _plan_day(plan, reviewed_on, today)
     earlier = _earlier_imports(session, plan.service_code)
     result = ImportResult(
@@ -245,7 +248,12 @@ def import_plan(
 
 
 def _parse(
-    document: Document, service_code: str | None, matrix: Matrix, known: dict[str, str] | None, source: str
+    document: Document,
+    service_code: str | None,
+    matrix: Matrix,
+    known: dict[str, str] | None,
+    source: str,
+    categories: tuple[str, ...],
 ) -> ParsedPlan:
     try:
         return parse_plan(
@@ -254,6 +262,7 @@ def _parse(
             matrix=matrix,
             known=known,
             service_name=document.name,
+            categories=categories,
         )
     except PlanError as exc:
         raise InvalidInput(f"{source}: {exc}") from exc

@@ -25,7 +25,7 @@ from app.importer.plan import Finding, ParsedPlan, ParsedRisk, PlanError
 from app.importer.rows import Identity, read_risk
 from app.importer.tables import Header, RawRow, find_rows
 from app.importer.title import Title, find_title, initials
-from app.scoring import Matrix, default_matrix
+from app.scoring import ORANGE_BOOK, Matrix, default_matrix
 
 __all__ = ["MAX_BYTES", "MAX_LINE_CHARS", "Finding", "ParsedPlan", "ParsedRisk", "PlanError", "parse_plan"]
 
@@ -60,6 +60,7 @@ def parse_plan(
     matrix: Matrix | None = None,
     known: Mapping[str, str] | None = None,
     service_name: str | None = None,
+    categories: tuple[str, ...] = ORANGE_BOOK,
 ) -> ParsedPlan:
     """Read a service plan's text into its service, period, risks and findings.
 
@@ -87,7 +88,7 @@ def parse_plan(
     identities, findings = _identities(rows, published, code, known or {})
     risks: list[ParsedRisk] = []
     for row, identity in zip(rows, identities, strict=True):
-        risk, row_findings = read_risk(row, identity, scoring)
+        risk, row_findings = read_risk(row, identity, scoring, categories)
         risks.append(risk)
         findings.extend(row_findings)
     findings.extend(_duplicates(risks))

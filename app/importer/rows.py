@@ -73,7 +73,9 @@ class _Notes:
         self.findings.append(Finding(self.line, "warning", code, f"{self.who} {message}", self.ref))
 
 
-def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRisk, list[Finding]]:
+def read_risk(
+    row: RawRow, identity: Identity, matrix: Matrix, categories: tuple[str, ...] = CATEGORIES
+) -> tuple[ParsedRisk, list[Finding]]:
     """The risk a row publishes and the findings a person must resolve before relying on it."""
     notes = _Notes(row.line, identity.ref, f"Risk {identity.ref} (line {row.line})")
     for role in sorted(row.cut):
@@ -100,7 +102,7 @@ def read_risk(row: RawRow, identity: Identity, matrix: Matrix) -> tuple[ParsedRi
             f"measure; they are imported as {len(controls)} measures: {listed}. Check them.",
         )
     response, response_text = _response(row, notes)
-    category = _category(row, notes)
+    category = _category(row, notes, categories)
     scored = ("likelihood", "impact", "score")
     unassessed = all(r in row.roles for r in scored) and not any(
         clean_text(row.cells.get(r, "")) for r in scored
@@ -202,16 +204,16 @@ def _response(row: RawRow, notes: _Notes) -> tuple[str | None, str | None]:
     return response, text
 
 
-def _category(row: RawRow, notes: _Notes) -> str | None:
+def _category(row: RawRow, notes: _Notes, categories: tuple[str, ...]) -> str | None:
     """The category a plan's "Category" column names, if it is one of the council's list."""
     text = clean_text(row.cells.get("category", "")).strip()
     if not text:
         return None
     category = text.casefold()
-    if category not in CATEGORIES:
+    if category not in categories:
         notes.warning(
             "unknown-category",
-            f'gives the category "{shown(text)}", which is not one of {", ".join(CATEGORIES)}; '
+            f'gives the category "{shown(text)}", which is not one of {", ".join(categories)}; '
             "the risk is imported without one for a person to choose.",
         )
         return None

@@ -6,8 +6,10 @@ from sqlmodel import SQLModel
 from app.models.action import Action
 from app.models.action_event import ActionEvent
 from app.models.action_progress import ActionProgress
+from app.models.appetite import AppetiteStatement
 from app.models.audit_event import AuditEvent
 from app.models.control_measure import ControlMeasure
+from app.models.escalation import EscalationDecision
 from app.models.review import Review
 from app.models.risk import Risk
 from app.models.service import Service
@@ -26,8 +28,10 @@ __all__ = [
     "ActionEvent",
     "ActionProgress",
     "ApiToken",
+    "AppetiteStatement",
     "AuditEvent",
     "ControlMeasure",
+    "EscalationDecision",
     "Review",
     "Risk",
     "RiskStatusEvent",

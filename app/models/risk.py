@@ -34,6 +34,8 @@ class Risk(Assessed, table=True):
         Index("ix_risk_created_at", "created_at"),
         Index("ix_risk_status_inherent_score", "status", "inherent_score"),
         Index("ix_risk_status_next_review_due", "status", "next_review_due"),
+        # the above-appetite list: per category, the open risks scoring over its limit (index-only count)
+        Index("ix_risk_status_category_score", "status", "category", "residual_score"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

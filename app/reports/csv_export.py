@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -88,3 +89,14 @@ def _text(value: str) -> str:
 
 def _day(value: date | None) -> str:
     return "" if value is None else value.isoformat()
+
+
+def render_rows_csv(columns: tuple[Column[Any], ...], rows: Sequence[Any]) -> str:
+    """Any report table (its columns, see columns.py) as CSV text, header row first."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    shown = columns_for(columns, "csv")
+    writer.writerow(c.heading("csv") for c in shown)
+    for row in rows:
+        writer.writerow([_cell(c, c.value(row)) for c in shown])
+    return out.getvalue()

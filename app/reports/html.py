@@ -219,3 +219,13 @@ def row_cells(plan: list[tuple[Column[Any], ...]], row: Any) -> list[tuple[str, 
         else:
             cells.extend((c.kind, v, c) for c, v in zip(run, values, strict=True))
     return cells
+
+
+def render_template(name: str, **context: Any) -> str:
+    """A page of templates/ rendered with `context` (the corporate register's page)."""
+    return _environment().get_template(name).render(**context)
+
+
+def heatmap_img(matrix: Matrix, cells: HeatmapCells, svg: str | None) -> Markup | None:
+    """The heat map as an <img> with its text alternative, for a template."""
+    return _heatmap_img(matrix, cells, svg)

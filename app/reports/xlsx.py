@@ -336,3 +336,23 @@ def _not_reviewed_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport)
 def _header_text(text: str) -> str:
     """Text safe inside an Excel page header: '&' doubled, at most 200 characters."""
     return printable(text).replace("&", "&&").replace("\n", " ")[:200]
+
+
+def render_rows_xlsx(
+    title: str,
+    sheet_title: str,
+    matrix: Matrix,
+    generated_at: datetime,
+    table: tuple[Column[Row], ...],
+    rows: Sequence[Row],
+) -> bytes:
+    """One sheet of any report table (its columns, see columns.py): the corporate register."""
+    out = io.BytesIO()
+    book = _workbook(out, title, generated_at)
+    styles = _Styles(book, matrix)
+    sheet = book.add_worksheet(sheet_name(sheet_title, set()))
+    sheet.set_header(f"&L{_header_text(title)}")
+    sheet.set_footer("&CPage &P of &N")
+    _risk_table(sheet, styles, table, rows)
+    book.close()
+    return out.getvalue()

@@ -33,9 +33,11 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, RowMapping, Select, and_, false, func, or_
 from sqlmodel import Session
 
+from app.appetite.statements import Appetite
 from app.models import ControlMeasure, Review, Risk, RiskStatusEvent, Service, table_of
 from app.models.assessment import ASSESSMENT_COLUMNS, assessment_of
 from app.risks.controls import controls_of
+from app.risks.escalation import escalated_ids
 from app.risks.recorded import values_at
 from app.scoring import Assessment
 
@@ -72,6 +74,14 @@ class RiskFilter:
     sort: Sequence[tuple[str, bool]] = field(
         default_factory=lambda: [("score", True), ("service", False), ("ref", False)]
     )
+    above_appetite: bool | None = None
+    #: The appetite statement in force on the view's day (the caller finds it): above_appetite
+    #: and proposed_escalation read it. None: no statement, so no risk is above or within it.
+    appetite: Appetite | None = None
+    escalated: bool | None = None
+    proposed_escalation: bool | None = None
+    #: The matrix's worst band (Very High on the 4x4): proposed_escalation reads it.
+    top_band: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +118,7 @@ class RiskRow:
     updated_at: datetime
     updated_by: str
     target_on: date | None = None  # the day the service expects to reach its target
+    escalated: bool = False  # on the corporate register at the end of the row's day
 
     def overdue_on(self, day: date) -> bool:
         """Whether the risk is overdue for review on `day`: open, and due before it (or never set)."""
@@ -166,14 +177,24 @@ def page(
     on the as_of day), and the count as a column; a second statement counts only when the
     page is empty.
     """
+    rows, total, _ = page_with(session, flt, today=today, offset=offset, limit=limit)
+    return rows, total
+
+
+def page_with(
+    session: Session, flt: RiskFilter, *, today: date, offset: int, limit: int, extra: Sequence[Any] = ()
+) -> tuple[list[RiskRow], int, dict[str, Any]]:
+    """`page`, and the values of `extra` (labelled, uncorrelated scalar subqueries) read in the
+    same statement: what a page shows beside its rows (the appetite statement in force)."""
     flt = _dated(flt, today)
     plan = _plan(flt, today)
     page_ids = plan.ids.order_by(*plan.order).offset(offset).limit(limit).scalar_subquery()
     total = plan.count.scalar_subquery().label("total")
-    found = session.execute(_rows_query(flt, page_ids, total)).mappings().all()
+    found = session.execute(_rows_query(flt, page_ids, total, *extra)).mappings().all()
     if not found:
-        return [], int(session.execute(plan.count).scalar_one())
-    return _rows(session, found, flt), int(found[0]["total"])
+        alone = session.execute(sa.select(total, *extra)).mappings().one()
+        return [], int(alone["total"]), {c.key: alone[c.key] for c in extra}
+    return _rows(session, found, flt), int(found[0]["total"]), {c.key: found[0][c.key] for c in extra}
 
 
 def every(session: Session, flt: RiskFilter, *, today: date) -> list[RiskRow]:
@@ -227,9 +248,10 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
     """The rows of the risks `ids`, in `flt`'s order: now with their control measures joined,
     or as of a day with the review in force then."""
     rows_of = _RISK.join(_SERVICE, S.id == R.service_id)
+    escalated = R.id.in_(escalated_ids(flt.as_of)).label("escalated")
     if flt.as_of is None:
         return (
-            sa.select(*_CURRENT_COLUMNS, *extra)
+            sa.select(*_CURRENT_COLUMNS, escalated, *extra)
             .select_from(rows_of.outerjoin(_CONTROL, _CONTROL.c.risk_id == R.id))
             .where(R.id.in_(ids))
             .order_by(*_order(flt, _plan_cols(flt, R)), _CONTROL.c.position)
@@ -248,7 +270,7 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
         *(rv.c[name] for name in ASSESSMENT_COLUMNS),
     ]
     return (
-        sa.select(*_RISK_COLUMNS, *review_columns, *extra)
+        sa.select(*_RISK_COLUMNS, *review_columns, escalated, *extra)
         .select_from(
             rows_of.outerjoin(rv, _in_force(rv.c, flt.as_of, moment)).outerjoin(
                 closing, and_(closing.c.risk_id == R.id, *_closed_conditions(closing.c, flt.as_of, moment))
@@ -316,6 +338,7 @@ def _row(m: RowMapping, *, controls: list[str] | None = None, as_of: date | None
         created_by=m["created_by"],
         updated_at=m["updated_at"],
         updated_by=m["updated_by"],
+        escalated=bool(m["escalated"]),
     )
 
 
@@ -414,6 +437,19 @@ def _plan(flt: RiskFilter, today: date) -> _Plan:
         listed = listed.join(_SERVICE, S.id == R.service_id)
     conditions = _conditions(flt, today, src, review_driven=review_driven)
     count = sa.select(func.count()).select_from(counted).where(*conditions)
+    if flt.above_appetite and flt.appetite is not None and day is None:
+        # Counted as one index range per limit of the statement (status, its categories, score
+        # over the limit: the categories of two limits never overlap), where the OR of them
+        # is a union of the ranges that SQLite de-duplicates row by row.
+        others = _conditions(replace(flt, above_appetite=None), today, src, review_driven=False)
+        per_limit = [
+            sa.select(func.count())
+            .select_from(counted)
+            .where(*others, R.category.in_(list(categories)), R.residual_score > limit)
+            .scalar_subquery()
+            for limit, categories in flt.appetite.groups()
+        ]
+        count = sa.select(sum(per_limit[1:], per_limit[0])) if per_limit else count
     if review_driven:
         assert day is not None
         # Counted as index ranges: the reviews still in force (superseded_on NULL) and those
@@ -568,6 +604,16 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
                 )
             )
         )
+    ident = src.risk_id if review_driven else R.id
+    if flt.above_appetite is not None:
+        conditions.append(_appetite_condition(flt.appetite, src, on_risk, above=flt.above_appetite))
+    if flt.escalated is not None:
+        escalated = escalated_ids(flt.as_of)
+        conditions.append(ident.in_(escalated) if flt.escalated else ident.not_in(escalated))
+    if flt.proposed_escalation is not None:
+        proposed = _proposed(flt, src, ident, on_risk, open_then)
+        # not proposed: a risk never assessed too (its conditions are NULL, not false)
+        conditions.append(proposed if flt.proposed_escalation else ~func.coalesce(proposed, false()))
     return conditions
 
 
@@ -577,6 +623,47 @@ def _never_reviewed(moment: datetime | None) -> ColumnElement[bool]:
         return R.last_reviewed_on.is_(None)
     recorded = sa.select(_REVIEW.c.id).where(_REVIEW.c.risk_id == R.id, _REVIEW.c.created_at <= moment)
     return ~recorded.exists()
+
+
+def _appetite_condition(
+    appetite: Appetite | None, src: Any, on_risk: Any, *, above: bool
+) -> ColumnElement[bool]:
+    """The residual score in `src` lies above (or within) its category's limit: one condition per
+    limit of the statement, each on the categories at that limit (an index range each)."""
+    if appetite is None:
+        return false()
+    score = src.residual_score
+    parts = [
+        and_(on_risk(R.category.in_(list(categories))), score > limit if above else score <= limit)
+        for limit, categories in appetite.groups()
+    ]
+    return or_(*parts) if parts else false()
+
+
+def _proposed(flt: RiskFilter, src: Any, ident: Any, on_risk: Any, open_then: Any) -> ColumnElement[bool]:
+    """Proposed for escalation (DOMAIN.md): open, not escalated, and in the worst band or above
+    appetite (the statement in force on the view's day) at both of its last two reviews."""
+
+    def serious(cols: Any) -> ColumnElement[bool]:
+        worst = cols.residual_band == flt.top_band if flt.top_band else false()
+        return or_(worst, _appetite_condition(flt.appetite, cols, on_risk, above=True))
+
+    # the second latest review (of those made by the view's day): exactly one review after it
+    previous, later = _REVIEW.alias("previous_review"), _REVIEW.alias("later_review")
+    after_it = [
+        later.c.risk_id == previous.c.risk_id,
+        or_(
+            later.c.reviewed_on > previous.c.reviewed_on,
+            and_(later.c.reviewed_on == previous.c.reviewed_on, later.c.id > previous.c.id),
+        ),
+    ]
+    made = [previous.c.risk_id == ident, serious(previous.c)]
+    if flt.as_of is not None:
+        after_it.append(later.c.reviewed_on <= flt.as_of)
+        made.append(previous.c.reviewed_on <= flt.as_of)
+    reviews_after = sa.select(func.count()).select_from(later).where(*after_it).scalar_subquery()
+    previous_serious = sa.select(previous.c.id).where(*made, reviews_after == 1).exists()
+    return and_(open_then, ident.not_in(escalated_ids(flt.as_of)), serious(src), previous_serious)
 
 
 def _risk_ids(condition: ColumnElement[bool]) -> Select[Any]:
@@ -594,7 +681,9 @@ def _order(flt: RiskFilter, cols: dict[str, Any], *, review_driven: bool = False
     every sort key is non-null: reviews have dates, and the filter needs an assessment.
     """
     never_null = {"ref", "title", "service", "opened_on", "id"}
-    if flt.bands or flt.min_score is not None:
+    # above appetite (or proposed for escalation) needs a residual assessment too
+    assessed = flt.above_appetite is not None or bool(flt.proposed_escalation)
+    if flt.bands or flt.min_score is not None or (assessed and flt.basis != "inherent"):
         never_null |= {"score", "likelihood", "impact"}
     order = []
     for name, desc in [*flt.sort, ("id", False)]:

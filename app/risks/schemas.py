@@ -99,6 +99,12 @@ class RiskPublic(BaseModel):
     created_by: str
     updated_at: datetime
     updated_by: str
+    above_appetite: bool | None = Field(
+        default=None,
+        description="residual score above its category's limit in the appetite statement in force on the "
+        "view's day; null when unassessed, without a category or level, or with no statement in force",
+    )
+    escalated: bool = Field(default=False, description="on the corporate register (at the view's day)")
 
 
 class RiskPage(BaseModel):
@@ -112,6 +118,9 @@ class RiskPage(BaseModel):
     as_of: date | None
     as_recorded: datetime | None = Field(default=None, description="only what had been stored by then")
     basis: Basis
+    appetite_version: int | None = Field(
+        default=None, description="the version of the appetite statement that above_appetite used"
+    )
 
 
 class ReviewCreate(StrictModel):

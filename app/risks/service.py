@@ -15,6 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.access.principal import Action, Principal
+from app.appetite import statements
+from app.appetite.schemas import EscalationCreate, EscalationPublic
+from app.appetite.statements import Appetite, is_above
 from app.audit import repository as audit_trail
 from app.audit.trail import record_change
 from app.clock import Calendar
@@ -29,7 +32,7 @@ from app.errors import (
 )
 from app.models import AuditEvent, Risk, RiskStatusEvent, Service
 from app.models.base import utcnow
-from app.risks import listing, repository, reviews
+from app.risks import escalation, listing, repository, reviews
 from app.risks import status as status_module
 from app.risks.controls import controls_of, replace_controls
 from app.risks.listing import RiskFilter, RiskRow
@@ -281,8 +284,11 @@ def _change_status(
     return status_module.change_status(session, actor, calendar, risk, status, day or calendar.today, field)
 
 
-def to_public(row: RiskRow, today: date) -> RiskPublic:
-    """A row of the register as the API shows it, overdue as of `today` (or the as_of day)."""
+def to_public(
+    row: RiskRow, today: date, *, appetite: Appetite | None = None, escalated: bool = False
+) -> RiskPublic:
+    """A row of the register as the API shows it, overdue as of `today` (or the as_of day), above
+    `appetite` (the statement in force that day) or not, and `escalated` then or not."""
     return RiskPublic(
         id=row.id,
         service=row.service_code,
@@ -309,6 +315,8 @@ def to_public(row: RiskRow, today: date) -> RiskPublic:
         created_by=row.created_by,
         updated_at=row.updated_at,
         updated_by=row.updated_by,
+        above_appetite=is_above(appetite, row.category, row.residual.score if row.residual else None),
+        escalated=escalated,
     )
 
 
@@ -318,12 +326,23 @@ def page_public(
     """One page of the register as the API shows it, limited to the services the actor may read."""
     codes = actor.readable_among(flt.services)
     offset = (page - 1) * page_size
-    rows, total = listing.page(
-        session, replace(flt, services=codes), today=today, offset=offset, limit=page_size
-    )
     due_day = flt.as_of or today
+    # The statement in force is read first when the filter needs its limits, else in the
+    # page's own statement (no round trip of its own).
+    needs_limits = flt.above_appetite is not None or flt.proposed_escalation is not None
+    appetite = statements.in_force(session, due_day) if needs_limits else None
+    rows, total, values = listing.page_with(
+        session,
+        replace(flt, services=codes, appetite=appetite),
+        today=today,
+        offset=offset,
+        limit=page_size,
+        extra=() if needs_limits else statements.in_force_columns(due_day),
+    )
+    if not needs_limits:
+        appetite = statements.from_columns(values)
     return RiskPage(
-        items=[to_public(row, due_day) for row in rows],
+        items=[to_public(row, due_day, appetite=appetite, escalated=row.escalated) for row in rows],
         total=total,
         page=page,
         page_size=page_size,
@@ -331,6 +350,7 @@ def page_public(
         as_of=flt.as_of or (today if flt.as_recorded is not None else None),
         as_recorded=flt.as_recorded,
         basis="inherent" if flt.basis == "inherent" else "residual",
+        appetite_version=appetite.version if appetite else None,
     )
 
 
@@ -370,7 +390,19 @@ def public(
     row = listing.one(session, risk_id, as_of=as_of, as_recorded=as_recorded, today=today)
     if row is None or not actor.may(Action.READ, row.service_code):
         raise NotFound(f"no risk {risk_id}")
-    return to_public(row, as_of or today)
+    return to_public(
+        row, as_of or today, appetite=statements.in_force(session, as_of or today), escalated=row.escalated
+    )
+
+
+def escalate_public(
+    session: Session, actor: Principal, calendar: Calendar, risk_id: int, kind: str, body: EscalationCreate
+) -> EscalationPublic:
+    """Escalate or de-escalate a risk the actor may read (see `escalation.decide`)."""
+    risk, service = readable_risk(session, actor, risk_id, for_update=True)
+    if not actor.may(Action.ADMINISTER, service.code):
+        raise Forbidden(f"a token with role {actor.role.value} may not escalate risks")
+    return escalation.decide(session, actor, calendar, risk, service.code, kind, body)
 
 
 def audit_history(

@@ -4,8 +4,10 @@ Pure: imports nothing from the rest of riskreg, the database, the web framework 
 matplotlib, so every layer may use it.
 """
 
+from app.scoring.categories import ORANGE_BOOK, CategoriesError, load_categories
 from app.scoring.loading import default_matrix, load_matrix, matrix_from_mapping
 from app.scoring.matrix import (
+    APPETITE_LEVELS,
     Assessment,
     Band,
     Cell,
@@ -17,8 +19,11 @@ from app.scoring.matrix import (
 )
 
 __all__ = [
+    "APPETITE_LEVELS",
+    "ORANGE_BOOK",
     "Assessment",
     "Band",
+    "CategoriesError",
     "Cell",
     "Level",
     "Matrix",
@@ -26,6 +31,7 @@ __all__ = [
     "OutOfMatrixError",
     "ScoringError",
     "default_matrix",
+    "load_categories",
     "load_matrix",
     "matrix_from_mapping",
 ]

@@ -43,8 +43,9 @@ def matrix_from_mapping(mapping: Mapping[str, Any]) -> Matrix:
 
     Keys: `name`; `likelihood` and `impact`, lists of {score, label, description};
     `bands`, a list of {name, colour, order, review_months (optional: months from a review
-    in the band to the next)}; `grid`, one row per likelihood level from
-    the highest down, each a list of band names for impact 1 upwards.
+    in the band to the next)}; `grid`, one row per likelihood level from the highest down,
+    each a list of band names for impact 1 upwards; optionally `appetite`, the highest
+    residual score accepted at each appetite level (averse ... eager).
     """
     name = _text(mapping, "name", default="matrix")
     likelihood = _levels(mapping, "likelihood")
@@ -74,7 +75,10 @@ def matrix_from_mapping(mapping: Mapping[str, Any]) -> Matrix:
             if not isinstance(band_name, str):
                 raise MatrixError(f"grid cell ({lk}, {col_index + 1}) must be a band name")
             cell_bands[(lk, col_index + 1)] = band_name
-    return Matrix.build(name, likelihood, impact, bands, cell_bands)
+    appetite = mapping.get("appetite")
+    if appetite is not None and not isinstance(appetite, Mapping):
+        raise MatrixError("appetite must be a table of levels and their highest accepted scores")
+    return Matrix.build(name, likelihood, impact, bands, cell_bands, dict(appetite) if appetite else None)
 
 
 def _levels(mapping: Mapping[str, Any], key: str) -> list[Level]:

@@ -34,6 +34,10 @@ class OutOfMatrixError(ScoringError):
         )
 
 
+#: The appetite levels, from the least risk accepted to the most (DOMAIN.md).
+APPETITE_LEVELS: tuple[str, ...] = ("averse", "minimal", "cautious", "open", "eager")
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
     """One step of the likelihood or impact scale."""
@@ -110,6 +114,9 @@ class Matrix:
     impact: tuple[Level, ...]
     bands: tuple[Band, ...]
     cells: tuple[Cell, ...]
+    #: (level, the highest residual score the council accepts at it), in APPETITE_LEVELS order;
+    #: empty when the matrix sets no appetite limits.
+    appetite: tuple[tuple[str, int], ...] = ()
     _by_cell: dict[tuple[int, int], Cell] = field(repr=False, compare=False, default_factory=dict)
     _bands_by_name: dict[str, Band] = field(repr=False, compare=False, default_factory=dict)
 
@@ -121,6 +128,7 @@ class Matrix:
         impact: list[Level],
         bands: list[Band],
         cell_bands: dict[tuple[int, int], str],
+        appetite: dict[str, int] | None = None,
     ) -> Matrix:
         """Validate the parts and return the matrix; `cell_bands` maps (L, I) to a band name."""
         like = _validated_levels("likelihood", likelihood)
@@ -147,12 +155,14 @@ class Matrix:
         unused = [b.name for b in ordered_bands if b.name not in used]
         if unused:
             raise MatrixError(f"band(s) {', '.join(unused)} are given to no cell")
+        highest = max(c.score for c in by_cell.values())
         return cls(
             name=name,
             likelihood=like,
             impact=imp,
             bands=ordered_bands,
             cells=tuple(by_cell[k] for k in sorted(by_cell, key=lambda k: (-k[0], k[1]))),
+            appetite=_validated_appetite(appetite, highest) if appetite is not None else (),
             _by_cell=by_cell,
             _bands_by_name=bands_by_name,
         )
@@ -199,6 +209,10 @@ class Matrix:
         """The bands of every cell whose score is `score` (empty when no cell scores it)."""
         seen = {c.band.name: c.band for c in self.cells if c.score == score}
         return sorted(seen.values(), key=lambda b: b.order)
+
+    def appetite_limit(self, level: str) -> int | None:
+        """The highest residual score accepted at appetite `level`; None when the matrix sets none."""
+        return dict(self.appetite).get(level)
 
     def likelihood_level(self, score: int) -> Level:
         """The likelihood level with this score."""
@@ -255,6 +269,25 @@ def _validated_bands(bands: list[Band]) -> tuple[Band, ...]:
         if reason is not None:  # the band's name is printed on its colour in every report
             raise MatrixError(f"band {b.name!r} colour {b.colour!r} is not legible: {reason}")
     return tuple(sorted(bands, key=lambda b: b.order))
+
+
+def _validated_appetite(limits: dict[str, int], highest: int) -> tuple[tuple[str, int], ...]:
+    """Every appetite level, each a score of the matrix, never lower than the level before it."""
+    unknown = sorted(set(limits) - set(APPETITE_LEVELS))
+    if unknown:
+        raise MatrixError(f"appetite level {unknown[0]!r} is not one of {', '.join(APPETITE_LEVELS)}")
+    missing = [level for level in APPETITE_LEVELS if level not in limits]
+    if missing:
+        raise MatrixError(f"appetite needs a limit for every level; {', '.join(missing)} has none")
+    previous = 0
+    for level in APPETITE_LEVELS:
+        limit = limits[level]
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= highest:
+            raise MatrixError(f"appetite.{level} must be a whole number from 1 to {highest}")
+        if limit < previous:
+            raise MatrixError(f"appetite.{level} ({limit}) is lower than the level before it ({previous})")
+        previous = limit
+    return tuple((level, limits[level]) for level in APPETITE_LEVELS)
 
 
 def _is_colour(value: str) -> bool:

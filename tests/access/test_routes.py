@@ -28,7 +28,8 @@ from app.clock import today
 from app.db import transaction
 from app.models import ApiToken
 from app.models.base import utcnow
-from tests.access.seed import B_EDITOR, B_REF, B_TITLE, A, B, World, as_token, seed
+from tests.access.seed import B_EDITOR, B_REF, B_TITLE, A, B, World, as_token
+from tests.access.seed import seed as seed_services
 from tests.api.builders import get_risk, make_risk, patch_risk, review
 from tests.conftest import make_token
 
@@ -55,6 +56,13 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/actions/{action_id}/updates"): {"note": "Progress"},
     ("POST", "/api/v1/imports"): {"text": "Risk register\n", "dry_run": True},
     ("POST", "/api/v1/tokens"): {"name": "new-token", "role": "auditor"},
+    ("PUT", "/api/v1/appetite"): {
+        "approved_by": "Audit Committee",
+        "approved_on": "2026-01-01",
+        "categories": [{"category": "technology", "level": "open"}],
+    },
+    ("POST", "/api/v1/risks/{risk_id}/escalate"): {"reason": "Very High twice"},
+    ("POST", "/api/v1/risks/{risk_id}/de-escalate"): {"reason": "Back within appetite"},
 }
 #: Query parameters a route needs to answer 200 to a reader.
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
@@ -65,6 +73,24 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
 ADMIN_READS = {("GET", "/api/v1/tokens")}
 #: Keys whose value identifies an object; none of them may name service B to A's editor.
 ID_KEYS = {"code", "service", "service_code", "services", "entity_id", "risk_id", "action_id"}
+
+
+def seed(app: FastAPI) -> World:
+    """The seeded world, with an appetite statement in force and B's risk on the corporate
+    register (its title and owner must reach no one who may not read service B)."""
+    world = seed_services(app)
+    approved = world.admin.put(
+        "/api/v1/appetite",
+        json={
+            "approved_by": "Audit Committee",
+            "approved_on": "2026-01-01",
+            "categories": [{"category": "technology", "level": "open"}],
+        },
+    )
+    assert approved.status_code == 201, approved.text
+    escalated = world.admin.post(f"/api/v1/risks/{world.risk_b}/escalate", json={"reason": "B escalation"})
+    assert escalated.status_code == 201, escalated.text
+    return world
 
 
 @dataclass(frozen=True)
@@ -240,7 +266,7 @@ def test_auditor_reads_every_route(app: FastAPI) -> None:
     events = world.auditor.get("/api/v1/audit/events").json()
     assert events["total"] >= 5
     history = world.auditor.get(f"/api/v1/risks/{world.risk_b}/history").json()
-    assert [e["action"] for e in history] == ["risk.review", "risk.create"]
+    assert [e["action"] for e in history] == ["risk.escalate", "risk.review", "risk.create"]
     assert world.auditor.get("/api/v1/audit/verify").json()["intact"] is True
 
 

@@ -56,6 +56,13 @@ def test_every_example_is_accepted_in_the_order_it_tells(app: FastAPI, client: T
     for body in _shown(app, "review_service"):
         recorded = accepted("POST", f"/api/v1/services/{code}/reviews", body)
         assert [r["ref"] for r in recorded["reviews"]] == [r["ref"] for r in body["reviews"]]
+    # The appetite is approved; the first risk is escalated to the corporate register and back.
+    for body in _shown(app, "update_appetite"):
+        assert accepted("PUT", "/api/v1/appetite", body)["version"] >= 1
+    for body in _shown(app, "escalate_risk"):
+        assert accepted("POST", f"/api/v1/risks/{first}/escalate", body)["kind"] == "escalate"
+    for body in _shown(app, "de_escalate_risk"):
+        assert accepted("POST", f"/api/v1/risks/{first}/de-escalate", body)["kind"] == "de-escalate"
     # An action on the first risk (which stays open), a progress note, then it is done.
     for body in _shown(app, "create_action"):
         action_id = accepted("POST", f"/api/v1/risks/{first}/actions", body)["id"]

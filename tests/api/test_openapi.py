@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.fields import CATEGORIES
-
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -63,6 +61,12 @@ OPERATION_IDS = {
     ("GET", "/api/v1/audit/events"): "list_events",
     ("GET", "/api/v1/audit/verify"): "verify_audit_trail",
     ("GET", "/api/v1/risks/{risk_id}/history"): "get_risk_history",
+    ("GET", "/api/v1/appetite"): "get_appetite",
+    ("PUT", "/api/v1/appetite"): "update_appetite",
+    ("GET", "/api/v1/appetite/history"): "list_appetite_history",
+    ("POST", "/api/v1/risks/{risk_id}/escalate"): "escalate_risk",
+    ("POST", "/api/v1/risks/{risk_id}/de-escalate"): "de_escalate_risk",
+    ("GET", "/api/v1/reports/corporate-register"): "get_corporate_register",
     ("GET", "/api/v1/tokens"): "list_tokens",
     ("POST", "/api/v1/tokens"): "create_token",
     ("DELETE", "/api/v1/tokens/{name}"): "revoke_token",
@@ -70,7 +74,6 @@ OPERATION_IDS = {
 
 #: Every closed set of values the API takes or gives, each one named component.
 ENUMS = {
-    "Category": list(CATEGORIES),
     "RiskResponse": ["tolerate", "treat", "terminate", "transfer"],
     "RiskStatus": ["open", "closed"],
     "StatusFilter": ["open", "closed", "all"],
@@ -85,6 +88,9 @@ ENUMS = {
     "RegisterFormat": ["html", "pdf", "csv", "xlsx", "json"],
     "RegisterTable": ["risks", "actions"],
     "ReportFormat": ["html", "pdf", "xlsx", "json"],
+    "AppetiteLevel": ["averse", "minimal", "cautious", "open", "eager"],
+    "EscalationKind": ["escalate", "de-escalate"],
+    "CorporateFormat": ["html", "pdf", "xlsx", "csv", "json"],
 }
 
 

@@ -50,7 +50,9 @@ def test_pages_and_html_reports_pass_axe_core(server: str, app, client: TestClie
 
     # A risk in every band, so that every band colour is on the page with its name.
     make_risk(client, "CP", "CP03", (2, 3), date(2025, 9, 1), title="Medium risk", controls=["Audit"])
-    make_risk(client, "CP", "CP04", (3, 3), date(2025, 9, 1), title="High risk")
+    high = make_risk(client, "CP", "CP04", (3, 3), date(2025, 9, 1), title="High risk", aliases=["ST05"])
+    escalated = client.post(f"/api/v1/risks/{high['id']}/escalate", json={"reason": "Council-wide"})
+    assert escalated.status_code == 201, escalated.text
     token = make_token(app.state.engine, Role.AUDITOR, name="axe-auditor")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -73,6 +75,7 @@ def test_pages_and_html_reports_pass_axe_core(server: str, app, client: TestClie
                 )
             ]
             assert len(reports) == 3
+            reports.append(server + "/api/v1/reports/corporate-register?format=html")
             for url in reports:
                 response = page.request.get(url)
                 assert response.ok, url

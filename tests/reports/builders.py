@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.reports.rows import (
     DIRECTIONS,
@@ -16,6 +17,9 @@ from app.reports.rows import (
     ServiceSummary,
 )
 from app.scoring import Matrix, default_matrix, matrix_from_mapping
+
+if TYPE_CHECKING:
+    from app.reports.corporate import CorporateReport
 
 AS_OF = date(2025, 9, 30)
 GENERATED_AT = datetime(2025, 10, 1, 9, 30)
@@ -305,3 +309,30 @@ def many_risks(n: int, matrix: Matrix | None = None) -> list[RiskRow]:
             )
         )
     return rows
+
+
+def corporate_report(risks: list[RiskRow], matrix: Matrix | None = None) -> CorporateReport:
+    """The corporate register of `risks`, each escalated with a reason, every third linked to ST0n."""
+    from app.reports.corporate import CorporateReport, CorporateRow
+    from app.reports.queries import cells_of
+
+    rows = [
+        CorporateRow(
+            risk=r,
+            strategic_refs=(f"ST{index % 9 + 1:02d}",) if index % 3 == 0 else (),
+            escalated_on=date(2025, 7, 1),
+            escalation_reason="Very High at the last two reviews; affects several services.",
+            escalated_by="risk-manager",
+            actions=("Replace the casework system (Head of ICT, due 31 Mar 2026)",) if index % 2 else (),
+            above_appetite=(None, True, False)[index % 3],
+        )
+        for index, r in enumerate(risks)
+    ]
+    return CorporateReport(
+        as_of=date(2025, 9, 30),
+        generated_at=datetime(2025, 10, 1, 9, 30, tzinfo=UTC),
+        matrix=matrix or default_matrix(),
+        appetite_version=2,
+        rows=rows,
+        heatmap=cells_of([r for r in risks if r.status == "open"], "residual"),
+    )

@@ -18,9 +18,18 @@ from pypdf.generic import DictionaryObject
 from app.reports.heatmap import heatmap_description, render_heatmap
 from app.reports.pdf import render_register_pdf, render_review_pdf
 from app.reports.pdf.canvas import Canvas
+from app.reports.pdf.corporate import render_corporate_pdf
 from app.reports.pdf.tagging import collector_paused
 
-from .builders import community_partnerships, five_by_five, many_risks, register, review_report, risk
+from .builders import (
+    community_partnerships,
+    corporate_report,
+    five_by_five,
+    many_risks,
+    register,
+    review_report,
+    risk,
+)
 
 
 def register_pdf() -> bytes:
@@ -39,7 +48,17 @@ def five_band_review_pdf() -> bytes:
     return render_review_pdf(report, render_heatmap(matrix, report.heatmap, title="Council"))
 
 
-DOCUMENTS = {"register": register_pdf, "review": review_pdf, "five-band review": five_band_review_pdf}
+def corporate_pdf() -> bytes:
+    report = corporate_report(many_risks(60))
+    return render_corporate_pdf(report, render_heatmap(report.matrix, report.heatmap, title="Corporate"))
+
+
+DOCUMENTS = {
+    "register": register_pdf,
+    "review": review_pdf,
+    "five-band review": five_band_review_pdf,
+    "corporate register": corporate_pdf,
+}
 
 
 def elements(node: DictionaryObject) -> Iterator[DictionaryObject]:

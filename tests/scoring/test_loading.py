@@ -343,3 +343,32 @@ def test_a_review_interval_is_read_from_toml() -> None:
     text = (Path(__file__).resolve().parents[2] / "app" / "scoring" / "default_matrix.toml").read_text()
     text = text.replace("order = 4 }", "order = 4, review_months = 3 }")
     assert matrix_from_toml(text).review_intervals() == {"Very High": 3}
+
+
+LIMITS = {"averse": 3, "minimal": 4, "cautious": 6, "open": 9, "eager": 12}
+
+
+def test_the_appetite_limits_are_matrix_data(five: Matrix) -> None:
+    from app.scoring import default_matrix
+
+    assert dict(default_matrix().appetite) == LIMITS
+    assert default_matrix().appetite_limit("cautious") == 6
+    assert dict(five.appetite) == {"averse": 4, "minimal": 6, "cautious": 9, "open": 12, "eager": 16}
+    assert matrix_from_mapping(four_by_four()).appetite == ()  # none given: none set
+    assert matrix_from_mapping(four_by_four()).appetite_limit("open") is None
+
+
+@pytest.mark.parametrize(
+    ("appetite", "message"),
+    [
+        (LIMITS | {"reckless": 16}, "'reckless' is not one of"),
+        ({k: v for k, v in LIMITS.items() if k != "open"}, "open has none"),
+        (LIMITS | {"eager": 17}, "appetite.eager must be a whole number from 1 to 16"),
+        (LIMITS | {"minimal": 2}, r"appetite.minimal \(2\) is lower than the level before it \(3\)"),
+        (LIMITS | {"averse": "3"}, "appetite.averse must be a whole number"),
+        ("low", "appetite must be a table"),
+    ],
+)
+def test_bad_appetite_limits_are_refused(appetite: Any, message: str) -> None:
+    with pytest.raises(MatrixError, match=message):
+        matrix_from_mapping(four_by_four() | {"appetite": appetite})
