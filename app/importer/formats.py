@@ -233,8 +233,12 @@ def _xlsx_text(raw: bytes) -> tuple[str, str | None]:
                     has_table = split is not None and read_header(0, split) is not None
                 lines.append(row)
             lines.append("")
-            if has_table and name is None and not _DEFAULT_SHEET.fullmatch(sheet.title.strip()):
-                name = sheet.title.strip()
+            if has_table:
+                if not _DEFAULT_SHEET.fullmatch(sheet.title.strip()):
+                    name = sheet.title.strip()
+                # The plan is the first sheet with a risk table: later sheets (riskreg's
+                # register export lists the risks' actions on one) are not read as more risks.
+                break
         return "\n".join(lines), name
     finally:
         book.close()

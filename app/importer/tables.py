@@ -156,7 +156,8 @@ def _heading(cell: str) -> str:
 def _role_of(heading: str) -> str | None:
     if heading in _DUE_HEADINGS:
         return "action_due"
-    if not heading or any(word in heading for word in ("inherent", "target", "previous", "next")):
+    # "Number of actions" (riskreg's register export) counts them: it is no list of actions
+    if not heading or any(word in heading for word in ("inherent", "target", "previous", "next", "number")):
         return None
     if "action" in heading or "planned" in heading:
         if "owner" in heading or "lead" in heading:

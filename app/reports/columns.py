@@ -231,7 +231,8 @@ REGISTER: tuple[Column[RiskRow], ...] = (
         pdf_width=18,
         xlsx_width=13,
     ),
-    Column("actions", "Actions", lambda r: len(r.actions), "number", formats=_FILES, xlsx_width=9),
+    # "Number of actions", not "Actions": a plan's "Actions" column lists them (app.importer.tables)
+    Column("actions", "Number of actions", lambda r: len(r.actions), "number", formats=_FILES, xlsx_width=10),
 )
 
 #: The six-monthly report's risks in the worst two bands, in full (their actions follow in ACTIONS).

@@ -33,7 +33,7 @@ REGISTER_HEADER = [
     "Next review due",
     "Overdue",
     "Direction of travel",
-    "Actions",
+    "Number of actions",
 ]
 
 
