@@ -97,6 +97,8 @@ def build_demo(engine: Engine, matrix: Matrix, today: date, interval_months: int
                         ServiceReviewItem(
                             ref=ref,
                             residual=AssessmentIn(likelihood=lk, impact=im),
+                            # the worst risks are treated from this round (their actions follow)
+                            response="treat" if ref in TREATED else None,
                             notes="Demo second review round",
                         )
                         for ref, (lk, im) in assessments.items()
@@ -159,7 +161,7 @@ def _add_treatment(session: Session, calendar: Calendar) -> None:
             calendar,
             risk.id,
             etag(risk),
-            RiskUpdate(owner=owner, category=category, response="treat"),
+            RiskUpdate(owner=owner, category=category),
         )
 
     def action(ref: str, description: str, owner: str, due_in_days: int, **more: Any) -> int:

@@ -331,6 +331,13 @@ def test_a_band_may_set_its_review_interval_and_the_rest_take_the_default() -> N
         (c.likelihood, c.impact, c.band.name) for c in matrix.cells
     ]
     assert filled.with_review_months(12) is filled
+    assert filled.appetite == matrix.appetite  # the other matrix data carries over
+
+
+def test_the_default_matrix_in_force_keeps_its_appetite_limits() -> None:
+    from app.config import Settings, matrix_in_force
+
+    assert dict(matrix_in_force(Settings()).appetite) == LIMITS
 
 
 @pytest.mark.parametrize("months", [0, 37, -6, "6", True, 6.0])
