@@ -201,10 +201,11 @@ REGISTER: tuple[Column[RiskRow], ...] = (
     Column("aliases", "Aliases", lambda r: " ".join(r.aliases), formats=_FILES, xlsx_width=10),
     Column("title", "Risk", lambda r: r.title, pdf_width=23, xlsx_width=32),
     Column("category", "Category", lambda r: r.category or "", "word", pdf_width=17, xlsx_width=13),
-    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=25, xlsx_width=36),
-    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=40, xlsx_width=55),
+    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=24, xlsx_width=36),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=36, xlsx_width=55),
     Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
-    Column("owner", "Owner", lambda r: r.owner, pdf_width=16, xlsx_width=24),
+    # wide enough for a post ("Head of Community Partnerships") to break between words
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=21, xlsx_width=24),
     Column("status", "Status", lambda r: r.status, "word", formats=_FILES, xlsx_width=9),
     _assessment_column("inherent", "Inherent", lambda r: r.inherent, pdf_width=17),
     *assessment("residual", "Residual", _residual, pdf_widths=(6, 6, 11, 15), xlsx_widths=(11, 9, 9, 12)),
@@ -242,9 +243,9 @@ HIGH_RISKS: tuple[Column[RiskRow], ...] = (
     Column("title", "Risk", lambda r: r.title, pdf_width=24, xlsx_width=32),
     Column("category", "Category", lambda r: r.category or "", "word", formats=_FILES, xlsx_width=13),
     Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=24, xlsx_width=36),
-    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=47, xlsx_width=55),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=44, xlsx_width=55),
     Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
-    Column("owner", "Owner", lambda r: r.owner, pdf_width=18, xlsx_width=24),
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=21, xlsx_width=24),
     _assessment_column("inherent", "Inherent", lambda r: r.inherent, pdf_width=17),
     *assessment(
         "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(12, 16), xlsx_widths=(9, 12)

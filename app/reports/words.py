@@ -138,14 +138,19 @@ def period_line(report: ReviewReport) -> str:
 
 
 def heatmap_coverage(cells: HeatmapCells, open_risks: int) -> str:
-    """'Shows 14 of 20 open risks; 6 have no inherent assessment.'"""
+    """'Shows 14 of 20 open risks; 6 have no inherent assessment.', and how many ratings were
+    published without likelihood and impact (counted in their band, in no cell)."""
     shown = sum(len(refs) for refs in cells.cells.values())
     line = f"Shows {shown} of {open_risks} open risk{'' if open_risks == 1 else 's'}"
-    missing = open_risks - shown
+    missing = open_risks - shown - cells.published
+    notes = []
+    if cells.published:
+        were = "was" if cells.published == 1 else "were"
+        notes.append(f"{cells.published} {were} {PUBLISHED_WITHOUT}, so sit in no cell")
     if missing:
         verb = "has" if missing == 1 else "have"
-        return f"{line}; {missing} {verb} no {cells.basis} assessment."
-    return f"{line}."
+        notes.append(f"{missing} {verb} no {cells.basis} assessment")
+    return f"{line}; {'; '.join(notes)}." if notes else f"{line}."
 
 
 def exception_words(reasons: tuple[str, ...]) -> str:
