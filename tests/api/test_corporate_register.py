@@ -81,7 +81,7 @@ def test_the_escalated_risks_of_every_service_with_their_escalation_and_strategi
         "Loss of ICT stops front-line services",
     )
     assert ict["above_appetite"] is True
-    assert ict["actions"] == ["Replace the casework system (Head of ICT, due 31 Mar 2027)"]
+    assert ict["actions"] == ["Replace the casework system (Head of ICT, due 31 March 2027)"]
     assert ict["direction"] in ("new", "unchanged", "up", "down")
     assert rows["HS01"]["above_appetite"] is None  # no category
     assert sorted(tuple(c.values())[:2] for c in found["heatmap"]) == [(3, 4), (4, 4)]
