@@ -55,7 +55,7 @@ def test_every_write_leaves_exactly_one_entry_with_its_actor(app: FastAPI, engin
     )
     assert (service.actor, service.actor_role, service.action) == ("admin", "admin", "service.create")
     assert (service.entity_type, service.entity_id, service.service_code) == ("service", "HS", "HS")
-    assert (service.before, service.after) == (None, {"code": "HS", "name": "Housing"})
+    assert (service.before, service.after) == (None, {"code": "HS", "name": "Housing", "contact_email": None})
 
     body = {
         "ref": "CP05",
