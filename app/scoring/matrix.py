@@ -178,7 +178,8 @@ class Matrix:
             return self
         bands = [b if b.review_months is not None else replace(b, review_months=default) for b in self.bands]
         cell_bands = {key: c.band.name for key, c in self._by_cell.items()}
-        return Matrix.build(self.name, list(self.likelihood), list(self.impact), bands, cell_bands)
+        appetite = dict(self.appetite) or None  # the appetite limits stay the matrix's
+        return Matrix.build(self.name, list(self.likelihood), list(self.impact), bands, cell_bands, appetite)
 
     def review_intervals(self) -> dict[str, int]:
         """The review interval in months of each band that sets one, by band name."""
