@@ -14,8 +14,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
-from app.reports.rows import ActionRow, AssessmentRow, ExceptionRow, MovementRow, ReviewReport, RiskRow
-from app.reports.words import describe_assessment, exception_words, format_day
+from app.reports.rows import (
+    ActionRow,
+    AssessmentRow,
+    EscalationRow,
+    ExceptionRow,
+    MovementRow,
+    ReviewReport,
+    RiskRow,
+)
+from app.reports.words import (
+    ESCALATION_WORDS,
+    appetite_word,
+    describe_assessment,
+    exception_words,
+    format_day,
+)
 
 Row = TypeVar("Row")
 Format = Literal["html", "pdf", "xlsx", "csv"]
@@ -199,10 +213,10 @@ REGISTER: tuple[Column[RiskRow], ...] = (
     Column("service", "Service", lambda r: r.service_name, formats=_CSV),
     Column("ref", "Ref", _ref, "ref", pdf_width=14, xlsx_width=9),
     Column("aliases", "Aliases", lambda r: " ".join(r.aliases), formats=_FILES, xlsx_width=10),
-    Column("title", "Risk", lambda r: r.title, pdf_width=23, xlsx_width=32),
+    Column("title", "Risk", lambda r: r.title, pdf_width=20, xlsx_width=32),
     Column("category", "Category", lambda r: r.category or "", "word", pdf_width=17, xlsx_width=13),
-    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=24, xlsx_width=36),
-    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=36, xlsx_width=55),
+    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=20, xlsx_width=36),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=30, xlsx_width=55),
     Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
     # wide enough for a post ("Head of Community Partnerships") to break between words
     Column("owner", "Owner", lambda r: r.owner, pdf_width=21, xlsx_width=24),
@@ -232,6 +246,11 @@ REGISTER: tuple[Column[RiskRow], ...] = (
         pdf_width=18,
         xlsx_width=13,
     ),
+    # Above or within the appetite statement the report names (empty: nothing to measure)
+    Column(
+        "above_appetite", "Appetite", lambda r: appetite_word(r.above_appetite), pdf_width=13, xlsx_width=10
+    ),
+    Column("appetite_version", "Appetite statement", lambda r: r.appetite_version, "number", formats=_CSV),
     # "Number of actions", not "Actions": a plan's "Actions" column lists them (app.importer.tables)
     Column("actions", "Number of actions", lambda r: len(r.actions), "number", formats=_FILES, xlsx_width=10),
 )
@@ -323,6 +342,16 @@ NOT_REVIEWED: tuple[Column[RiskRow], ...] = (
     ),
     Column("next_review_due", "Next review due", _due, "due", pdf_width=32, xlsx_width=13),
     Column("overdue", "Overdue", lambda r: r.overdue, "flag", formats=_FILES, xlsx_width=9),
+)
+
+#: The escalations and de-escalations decided in the six-monthly report's period.
+ESCALATIONS: tuple[Column[EscalationRow], ...] = (
+    Column("on", "Decided on", lambda e: e.on, "day", pdf_width=28, xlsx_width=13),
+    Column("kind", "Decision", lambda e: ESCALATION_WORDS.get(e.kind, e.kind), pdf_width=26, xlsx_width=13),
+    Column("service_code", "Service", lambda e: e.service_code, pdf_width=20, xlsx_width=10),
+    Column("ref", "Ref", lambda e: e.ref, pdf_width=18, xlsx_width=9),
+    Column("title", "Risk", lambda e: e.title, pdf_width=80, xlsx_width=40),
+    Column("reason", "Reason", lambda e: e.reason, pdf_width=105, xlsx_width=60),
 )
 
 _DASH = "\u2013"  # en dash: no score at one end of the period

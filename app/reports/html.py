@@ -26,9 +26,12 @@ from app.reports.printable import printable
 from app.reports.rows import NOT_ASSESSED, HeatmapCells, MovementRow, RegisterReport, ReviewReport
 from app.reports.words import (
     ACTIONS_NOTE,
+    ESCALATION_WORDS,
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
     NO_APPETITE,
+    above_appetite_line,
+    appetite_basis,
     direction_parts,
     format_day,
     format_long_day,
@@ -91,8 +94,10 @@ def render_review_html(report: ReviewReport, heatmap_svg: str | None = None) -> 
             ("long-standing", f"Long-standing {report.matrix.bands[-1].name} risks", report.long_standing),
             ("not-reviewed", "Risks not reviewed in the period", report.not_reviewed),
             ("overdue", "Risks overdue for review", report.overdue),
+            ("above-appetite", "Risks above appetite", report.above_appetite),
         ],
         no_appetite=NO_APPETITE,
+        escalation_words=ESCALATION_WORDS,
         worst_bands=worst_bands_heading(report.matrix),
     )
 
@@ -117,6 +122,8 @@ def _environment() -> Environment:
     env.globals["summary_lines"] = summary_lines
     env.globals["movement_basis"] = movement_basis
     env.globals["register_basis"] = register_basis
+    env.globals["appetite_basis"] = appetite_basis
+    env.globals["above_appetite_line"] = above_appetite_line
     env.globals["heatmap_coverage"] = heatmap_coverage
     env.globals["action_lines"] = action_lines
     env.globals["columns"] = columns

@@ -10,6 +10,7 @@ from typing import Any
 from app.reports.rows import (
     DIRECTIONS,
     ActionRow,
+    AppetiteBasis,
     AssessmentRow,
     RegisterReport,
     ReviewReport,
@@ -67,6 +68,7 @@ def review_data(report: ReviewReport) -> dict[str, Any]:
             "end": report.previous_end.isoformat() if report.previous_end else None,
         },
         "appetite_statement": report.appetite_recorded,
+        "appetite": _appetite(report.appetite),
         "summary": {
             "bands": summary.bands,
             "previous_bands": summary.previous_bands,
@@ -80,6 +82,17 @@ def review_data(report: ReviewReport) -> dict[str, Any]:
         },
         "groups": groups,
         "risks": risks,
+        "escalations": [
+            {
+                "service": e.service_code,
+                "ref": e.ref,
+                "title": e.title,
+                "kind": e.kind,
+                "on": e.on.isoformat(),
+                "reason": e.reason,
+            }
+            for e in report.escalations
+        ],
     }
 
 
@@ -91,7 +104,19 @@ def register_data(report: RegisterReport) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "produced_at": _moment(report.generated_at),
         "matrix": report.matrix.name,
+        "appetite": _appetite(report.appetite),
         "risks": [_risk(r) for r in report.risks],
+    }
+
+
+def _appetite(appetite: AppetiteBasis | None) -> dict[str, Any] | None:
+    """The appetite statement a report used: its version, who approved it and when."""
+    if appetite is None:
+        return None
+    return {
+        "version": appetite.version,
+        "approved_by": appetite.approved_by,
+        "approved_on": appetite.approved_on.isoformat(),
     }
 
 
@@ -119,6 +144,7 @@ def _risk(r: RiskRow) -> dict[str, Any]:
         "last_reviewed_on": _day(r.last_reviewed_on),
         "next_review_due": _day(r.next_review_due),
         "overdue": r.overdue,
+        "above_appetite": r.above_appetite,
         "actions": [_action(a) for a in r.actions],
     }
 

@@ -37,6 +37,8 @@ def exception_reasons(row: RiskRow, worst_two: set[str]) -> tuple[str, ...]:
             reasons.append("no_controls")
         if row.response == "treat" and not any(a.open for a in row.actions):
             reasons.append("no_open_action")
+    if row.above_appetite:
+        reasons.append("above_appetite")
     return tuple(reasons)
 
 

@@ -19,10 +19,11 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.actions import listing as action_listing
+from app.appetite.statements import Appetite, is_above
 from app.audit.trail import chain_head
 from app.clock import COUNCIL_ZONE
 from app.errors import FieldProblem, InvalidInput, NotFound
-from app.models import Action, Risk, Service
+from app.models import Action, AppetiteStatement, Risk, Service
 from app.models.base import utcnow
 from app.reports.movement import band_then, exception_reasons, movement_group
 from app.reports.periods import Period, half_containing, previous
@@ -30,6 +31,8 @@ from app.reports.rows import (
     DIRECTIONS,
     NOT_ASSESSED,
     ActionRow,
+    AppetiteBasis,
+    EscalationRow,
     ExceptionRow,
     HeatmapCells,
     MovementRow,
@@ -39,6 +42,7 @@ from app.reports.rows import (
     ServiceSummary,
 )
 from app.risks import listing
+from app.risks.escalation import escalations_between
 from app.risks.listing import RiskFilter
 from app.scoring import Matrix
 from app.services import repository as services
@@ -76,9 +80,12 @@ def register(
     dated = day if as_recorded is not None or day < today else None
     rows = _rows(session, [service.code], dated, "open", as_recorded)
     before = {r.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all", as_recorded)}
-    actions = _actions(session, [service.code], [r.id for r in rows], day, today)
+    actions = _actions(session, [service.code], [r.id for r in rows], day, today, as_recorded)
+    appetite = appetite_on(session, day, as_recorded)
     risk_rows = [
-        _risk_row(r, day, before.get(r.id), movement_group(r, before.get(r.id)), actions.get(r.id, ()))
+        _risk_row(
+            r, day, before.get(r.id), movement_group(r, before.get(r.id)), actions.get(r.id, ()), appetite
+        )
         for r in rows
     ]
     return RegisterReport(
@@ -90,6 +97,29 @@ def register(
         risks=risk_rows,
         heatmap=cells_of(risk_rows, "residual"),
         inherent_heatmap=cells_of(risk_rows, "inherent"),
+        appetite=appetite,
+    )
+
+
+def appetite_on(session: Session, day: date, as_recorded: datetime | None = None) -> AppetiteBasis | None:
+    """The appetite statement in force on `day` (the newest approved on or before it), as
+    recorded at `as_recorded` when given (a statement recorded later is not seen, so a past
+    paper comes out again as it was); None when there was none."""
+    query = select(AppetiteStatement).where(col(AppetiteStatement.approved_on) <= day)
+    if as_recorded is not None:
+        query = query.where(col(AppetiteStatement.recorded_at) <= as_recorded)
+    statement = session.exec(
+        query.order_by(
+            col(AppetiteStatement.approved_on).desc(), col(AppetiteStatement.version).desc()
+        ).limit(1)
+    ).first()
+    if statement is None:
+        return None
+    return AppetiteBasis(
+        version=statement.version,
+        approved_by=statement.approved_by,
+        approved_on=statement.approved_on,
+        limits={str(c["category"]): int(str(c["max_score"])) for c in statement.categories},
     )
 
 
@@ -208,6 +238,10 @@ def review_report(
         r for r in at_day if r.status == "open" or (r.closed_on is not None and r.closed_on >= period.start)
     ]
     actions = _actions(session, listing_codes, [r.id for r in in_period], day, today, as_recorded)
+    appetite = appetite_on(session, day, as_recorded)
+    decisions = escalations_between(session, period.start, day, listing_codes, recorded_by=as_recorded)
+    # each decision's risk by its ref and title on the report date (as recorded then), not today's
+    named = {r.id: r for r in at_day}
     worst_two = set(high_bands(matrix))
     movements: dict[str, list[MovementRow]] = {d: [] for d in DIRECTIONS}
     open_rows: list[RiskRow] = []
@@ -216,7 +250,7 @@ def review_report(
     for found in in_period:
         start = at_start.get(found.id)
         group = movement_group(found, start)
-        row = _risk_row(found, day, start, group, actions.get(found.id, ()))
+        row = _risk_row(found, day, start, group, actions.get(found.id, ()), appetite)
         movements[group].append(_movement(row, group, start, found))
         if group == "closed":
             continue
@@ -266,6 +300,7 @@ def review_report(
                     matrix=matrix,
                     risks=sorted(mine, key=by_score),
                     heatmap=cells_of(sorted(mine, key=by_score), "residual"),
+                    appetite=appetite,
                 )
             )
     scope = known[0].name if codes is not None and len(known) == 1 else "Council-wide"
@@ -293,8 +328,20 @@ def review_report(
         + sorted((r for r in open_rows if r.overdue and r.risk_id not in unreviewed), key=by_score),
         long_standing=sorted(long_standing, key=by_score),
         exceptions=sorted(exceptions, key=lambda e: by_score(e.risk)),
-        above_appetite=[],  # no appetite statement is recorded yet: nothing is above it
-        appetite_recorded=False,
+        above_appetite=sorted((r for r in open_rows if r.above_appetite), key=by_score),
+        appetite_recorded=appetite is not None,
+        appetite=appetite,
+        escalations=[
+            EscalationRow(
+                service_code=d.service_code,
+                ref=named[d.risk_id].ref if d.risk_id in named else d.ref,
+                title=named[d.risk_id].title if d.risk_id in named else d.title,
+                kind=d.kind,
+                on=d.on,
+                reason=d.reason,
+            )
+            for d in decisions
+        ],
         previous_label=before.label,
         previous_end=before.end,
         as_recorded=as_recorded,
@@ -409,9 +456,13 @@ def _risk_row(
     start: listing.RiskRow | None,
     direction: str,
     actions: Sequence[ActionRow] = (),
+    appetite: AppetiteBasis | None = None,
 ) -> RiskRow:
-    """A register row as a report shows it on `day`, in its movement group since `start`."""
+    """A register row as a report shows it on `day`, in its movement group since `start`, and
+    whether it lies above `appetite` (the statement in force on `day`)."""
     then = start.residual if start is not None and start.status == "open" else None
+    limits = Appetite(appetite.version, appetite.limits) if appetite is not None else None
+    above = is_above(limits, r.category, r.residual.score if r.residual is not None else None)
     return RiskRow(
         risk_id=r.id,
         service_code=r.service_code,
@@ -438,6 +489,8 @@ def _risk_row(
         closed_on=r.closed_on if r.status == "closed" else None,
         reopened=start is not None and start.status == "closed" and r.status == "open",
         actions=tuple(actions),
+        above_appetite=above if r.status == "open" else None,
+        appetite_version=appetite.version if appetite is not None else None,
     )
 
 

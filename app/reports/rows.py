@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -73,6 +73,32 @@ class RiskRow:
     closed_on: date | None = None
     reopened: bool = False  # closed at the start of the period, open again in it
     actions: tuple[ActionRow, ...] = ()
+    # above the appetite statement the report used (None: no statement, category or score)
+    above_appetite: bool | None = None
+    appetite_version: int | None = None  # the statement's version (None: no statement in force)
+
+
+@dataclass(frozen=True, slots=True)
+class AppetiteBasis:
+    """The appetite statement a report measured its risks against: the one in force on the
+    report's day (as recorded at the report's moment, when it has one)."""
+
+    version: int
+    approved_by: str
+    approved_on: date
+    limits: Mapping[str, int]  # category -> highest accepted residual score
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRow:
+    """An escalation or de-escalation decided in a report's period."""
+
+    service_code: str
+    ref: str
+    title: str
+    kind: str  # escalate | de-escalate
+    on: date
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +140,7 @@ class RegisterReport:
     risks: list[RiskRow]
     heatmap: HeatmapCells
     inherent_heatmap: HeatmapCells = field(default_factory=lambda: HeatmapCells("inherent", {}))
+    appetite: AppetiteBasis | None = None  # the statement above_appetite used (None: none in force)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +218,8 @@ class ReviewReport:
     exceptions: list[ExceptionRow] = field(default_factory=list)
     above_appetite: list[RiskRow] = field(default_factory=list)
     appetite_recorded: bool = False  # False: no appetite statement, nothing can be above it
+    appetite: AppetiteBasis | None = None  # the statement in force on the report date
+    escalations: list[EscalationRow] = field(default_factory=list)  # decided in the period, by date
     previous_label: str = ""  # the previous period, e.g. "2024/25-H2"
     previous_end: date | None = None
     previous_bands: dict[str, int] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from app.clock import COUNCIL_ZONE
-from app.reports.rows import DIRECTIONS, HeatmapCells, RegisterReport, ReviewReport
+from app.reports.rows import DIRECTIONS, AppetiteBasis, HeatmapCells, RegisterReport, ReviewReport, RiskRow
 from app.scoring import Assessment, Matrix
 
 #: Direction of travel (the movement group) as an arrow and a word, in every format.
@@ -55,6 +55,35 @@ ACTIONS_NOTE = (
 
 #: What the report says while the council has no risk appetite statement.
 NO_APPETITE = "No risk appetite statement is recorded, so no risk is measured against one."
+
+
+#: An escalation decision as a committee reads it.
+ESCALATION_WORDS = {"escalate": "Escalated", "de-escalate": "De-escalated"}
+
+
+def appetite_basis(appetite: AppetiteBasis | None) -> str:
+    """'Appetite: statement version 2, approved by Cabinet on 1 April 2026', or NO_APPETITE."""
+    if appetite is None:
+        return NO_APPETITE
+    return (
+        f"Appetite: statement version {appetite.version}, approved by {appetite.approved_by} "
+        f"on {format_long_day(appetite.approved_on)}"
+    )
+
+
+def above_appetite_line(appetite: AppetiteBasis | None, risks: list[RiskRow]) -> str:
+    """Which refs of a heat map lie above appetite, and the statement version that says so."""
+    if appetite is None:
+        return NO_APPETITE
+    refs = [r.ref for r in risks if r.above_appetite]
+    if not refs:
+        return f"No risk is above appetite (statement version {appetite.version})."
+    return f"Above appetite (statement version {appetite.version}): {', '.join(refs)}."
+
+
+def appetite_word(above: bool | None) -> str:
+    """'Above', 'Within', or '' (no statement, category or score)."""
+    return {True: "Above", False: "Within", None: ""}[above]
 
 
 #: How a rating kept as a legacy plan published it is described, after its band and score.
@@ -172,6 +201,7 @@ def register_basis(report: RegisterReport) -> list[str]:
         f"Service: {report.service_name} ({report.service_code}) · open risks as at "
         f"{format_long_day(report.as_of)} · {count} risk{'' if count == 1 else 's'}",
         f"Produced {format_moment(report.generated_at)} · matrix: {report.matrix.name}",
+        appetite_basis(report.appetite),
     ]
 
 

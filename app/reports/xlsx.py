@@ -28,7 +28,7 @@ from app.reports.printable import printable
 from app.reports.rows import NOT_ASSESSED, RegisterReport, ReviewReport
 from app.reports.words import (
     MOVEMENT_ORDER,
-    NO_APPETITE,
+    appetite_basis,
     direction_label,
     format_long_day,
     period_line,
@@ -92,10 +92,13 @@ def render_review_xlsx(report: ReviewReport) -> bytes:
         ("Long-standing", report.long_standing),
         ("Not reviewed", report.not_reviewed),
         ("Overdue", report.overdue),
+        ("Above appetite", report.above_appetite),
     )
     for name, rows in lists:
         _risk_table(book.add_worksheet(name), styles, risk_columns.NOT_REVIEWED, rows)
-    taken = {"summary", "exceptions", "movement", "high risks", "actions"} | {n.casefold() for n, _ in lists}
+    _risk_table(book.add_worksheet("Escalations"), styles, risk_columns.ESCALATIONS, report.escalations)
+    taken = {"summary", "exceptions", "movement", "high risks", "actions", "escalations"}
+    taken |= {n.casefold() for n, _ in lists}
     for register in report.registers:
         name = sheet_name(register.service_name or register.service_code, taken)
         taken.add(name.casefold())
@@ -206,7 +209,8 @@ def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _
 
 
 def _register_sheet(sheet: Worksheet, styles: _Styles, report: RegisterReport) -> None:
-    sheet.set_header(f"&L{_header_text(report.service_name)}&RAs at {format_long_day(report.as_of)}")
+    version = f" · appetite statement version {report.appetite.version}" if report.appetite else ""
+    sheet.set_header(f"&L{_header_text(report.service_name)}&RAs at {format_long_day(report.as_of)}{version}")
     sheet.set_footer("&CPage &P of &N")
     _risk_table(sheet, styles, risk_columns.REGISTER, report.risks)
 
@@ -259,10 +263,9 @@ def _summary_sheet(sheet: Worksheet, styles: _Styles, report: ReviewReport) -> N
         period_line(report),
         report_date_line(report),
         f"Scope: {review_scope(report)} · matrix: {report.matrix.name}",
+        appetite_basis(report.appetite),
         produced(report),
     ]
-    if not report.appetite_recorded:
-        meta.append(NO_APPETITE)
     for row, line in enumerate(meta, start=1):
         sheet.write_string(row, 0, printable(line), styles.meta)
     summary = report.summary

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,11 +87,19 @@ def _decisions(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 def escalations_between(
-    session: Session, start: date, end: date, services: Iterable[str] | None = None
+    session: Session,
+    start: date,
+    end: date,
+    services: Iterable[str] | None = None,
+    *,
+    recorded_by: datetime | None = None,
 ) -> list[Decision]:
     """The escalations and de-escalations decided from `start` to `end` (both included), in date
-    order, of the services `services` (None: every service)."""
+    order, of the services `services` (None: every service); only those recorded by
+    `recorded_by`, when given (a report as recorded at a moment)."""
     conditions = [D.decided_on >= start, D.decided_on <= end]
+    if recorded_by is not None:
+        conditions.append(D.recorded_at <= recorded_by)
     if services is not None:
         conditions.append(_SERVICE.c.code.in_(list(services)))
     return [Decision(*row) for row in session.execute(_decisions(*conditions))]

@@ -1,7 +1,7 @@
 """A past paper produced again (issue 12): the six-monthly report for a past period with
 `as_recorded=T` says the same (all but its "produced at" line) however much is recorded after
 T: backdated reviews, a backdated closing, a reopening, a renamed risk, a backdated new risk,
-new actions. Without `as_recorded` the same request sees those changes (so the comparison can
+new actions, a backdated appetite statement and a backdated escalation (issue 14). Without `as_recorded` the same request sees those changes (so the comparison can
 fail). On every engine."""
 
 from __future__ import annotations
@@ -67,11 +67,12 @@ def build(client: TestClient) -> dict[str, int]:
     """A register whose period is over: reviews before and in it, a closing in it, an action."""
     make_service(client)
     ids = {}
+    technology = {"category": "technology", "opened_on": (PERIOD.start - timedelta(days=120)).isoformat()}
     ids["CP01"] = make_risk(
-        client, ref="CP01", residual=(3, 3), reviewed_on=PERIOD.start - timedelta(days=60)
+        client, ref="CP01", residual=(3, 3), reviewed_on=PERIOD.start - timedelta(days=60), **technology
     )["id"]
     ids["CP02"] = make_risk(
-        client, ref="CP02", residual=(2, 2), reviewed_on=PERIOD.start - timedelta(days=90)
+        client, ref="CP02", residual=(2, 2), reviewed_on=PERIOD.start - timedelta(days=90), **technology
     )["id"]
     review(client, ids["CP02"], (3, 4), reviewed_on=within(30))
     ids["CP03"] = make_risk(
@@ -82,7 +83,26 @@ def build(client: TestClient) -> dict[str, int]:
         client, ref="CP04", residual=(2, 3), reviewed_on=PERIOD.start - timedelta(days=200)
     )["id"]
     make_action(client, ids["CP02"], due_on=within(90), description="Second supplier for the helpline")
+    # the appetite in force at the end of the period (technology open: 9; CP02 at 12 is above it)
+    # and an escalation in the period
+    approve(client, within(5), "open")
+    decide(client, ids["CP02"], "escalate", within(35), "Needs corporate funding")
     return ids
+
+
+def approve(client: TestClient, on: date, technology: str) -> None:
+    body = {
+        "approved_by": "Audit Committee",
+        "approved_on": on.isoformat(),
+        "categories": [{"category": "technology", "level": technology}],
+    }
+    response = client.put("/api/v1/appetite", json=body)
+    assert response.status_code == 201, response.text
+
+
+def decide(client: TestClient, risk_id: int, kind: str, on: date, reason: str) -> None:
+    response = client.post(f"/api/v1/risks/{risk_id}/{kind}", json={"reason": reason, "on": on.isoformat()})
+    assert response.status_code in (200, 201), response.text
 
 
 def record_after(client: TestClient, ids: dict[str, int]) -> None:
@@ -92,8 +112,18 @@ def record_after(client: TestClient, ids: dict[str, int]) -> None:
     set_status(client, ids["CP04"], "closed", within(100))  # a backdated closing
     _, etag = get_risk(client, ids["CP02"])
     assert patch_risk(client, ids["CP02"], etag, title="Renamed after the committee").status_code == 200
-    make_risk(client, ref="CP05", residual=(4, 3), reviewed_on=within(20), opened_on=within(10).isoformat())
+    make_risk(
+        client,
+        ref="CP05",
+        residual=(4, 3),
+        reviewed_on=within(20),
+        opened_on=within(10).isoformat(),
+        category="technology",
+    )
     make_action(client, ids["CP01"], due_on=DAY + timedelta(days=30), description="New action after T")
+    approve(client, within(50), "cautious")  # backdated into the period: CP01 (16) and CP02 above 6
+    decide(client, ids["CP02"], "de-escalate", within(70), "Backdated de-escalation")
+    decide(client, ids["CP01"], "escalate", within(80), "Backdated escalation")
 
 
 def test_a_past_paper_as_recorded_at_t_is_the_same_after_more_is_recorded(client: TestClient) -> None:
@@ -105,6 +135,9 @@ def test_a_past_paper_as_recorded_at_t_is_the_same_after_more_is_recorded(client
     assert first["json"]["as_recorded"] is not None
     assert {e["ref"] for e in first["json"]["groups"]["closed"]} == {"CP03"}
     assert {e["ref"] for e in first["json"]["groups"]["up"]} == {"CP02"}
+    assert first["json"]["appetite"]["version"] == 1
+    assert {e["ref"] for e in first["json"]["groups"]["above_appetite"]} == {"CP02"}
+    assert [(e["ref"], e["kind"]) for e in first["json"]["escalations"]] == [("CP02", "escalate")]
 
     record_after(client, ids)
     again = contents(client, moment)
@@ -118,4 +151,11 @@ def test_a_past_paper_as_recorded_at_t_is_the_same_after_more_is_recorded(client
     assert {e["ref"] for e in now["groups"]["up"]} == {"CP01", "CP02"}
     titles = {r["ref"]: r["title"] for r in now["risks"]}
     assert titles["CP02"] == "Renamed after the committee"
+    assert now["appetite"]["version"] == 2
+    assert {e["ref"] for e in now["groups"]["above_appetite"]} == {"CP01", "CP02", "CP05"}
+    assert [(e["ref"], e["kind"]) for e in now["escalations"]] == [
+        ("CP02", "escalate"),
+        ("CP02", "de-escalate"),
+        ("CP01", "escalate"),
+    ]
     assert now["audit_head"]["count"] > first["json"]["audit_head"]["count"]

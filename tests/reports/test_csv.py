@@ -71,6 +71,8 @@ def test_round_trip_gives_back_the_rows():
             "next_review_due": "2025-07-10",
             "overdue": "yes",
             "direction": "up",
+            "above_appetite": "",
+            "appetite_version": "",
             "actions": "0",
         },
         {
@@ -94,6 +96,8 @@ def test_round_trip_gives_back_the_rows():
             "next_review_due": "",
             "overdue": "no",
             "direction": "new",
+            "above_appetite": "",
+            "appetite_version": "",
             "actions": "0",
         },
     ]

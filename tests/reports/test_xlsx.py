@@ -33,6 +33,7 @@ REGISTER_HEADER = [
     "Next review due",
     "Overdue",
     "Direction of travel",
+    "Appetite",
     "Number of actions",
 ]
 
@@ -98,7 +99,7 @@ def test_header_is_frozen_and_filtered():
     risks = community_partnerships()
     sheet = open_book(render_register_xlsx(register(risks))).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:T{len(risks) + 1}"
+    assert sheet.auto_filter.ref == f"A1:U{len(risks) + 1}"
     assert sheet.column_dimensions["E"].width > sheet.column_dimensions["A"].width
 
 
@@ -131,7 +132,7 @@ def test_review_workbook_has_its_sheets_and_counts():
     book = open_book(render_review_xlsx(report))
     services = [r.service_name for r in report.registers]
     expected = ["Summary", "Exceptions", "Movement", "High risks", "Actions", "Long-standing", "Not reviewed"]
-    expected += ["Overdue", *(name[:31] for name in services)]
+    expected += ["Overdue", "Above appetite", "Escalations", *(name[:31] for name in services)]
     assert book.sheetnames == expected
     summary = book["Summary"]
     assert summary["A1"].value == report.title
@@ -209,6 +210,6 @@ def test_services_whose_names_clash_get_distinct_sheets():
         risk("CD01", service_code="CD", service_name="Housing/Repairs & Voids Management Team B"),
     ]
     book = open_book(render_review_xlsx(review_report(risks)))
-    names = book.sheetnames[8:]
+    names = book.sheetnames[10:]
     assert len(names) == 2
     assert len({n.casefold() for n in names}) == 2

@@ -11,7 +11,7 @@ from app.reports.pdf.canvas import MARGIN, Canvas, Cell, GridColumn, Row
 from app.reports.pdf.cells import risk_table
 from app.reports.pdf.tagging import collector_paused
 from app.reports.rows import HeatmapCells, RegisterReport
-from app.reports.words import format_day, heatmap_coverage, register_basis
+from app.reports.words import above_appetite_line, format_day, heatmap_coverage, register_basis
 from app.scoring import Matrix
 
 
@@ -25,6 +25,7 @@ def render_register_pdf(report: RegisterReport, heatmap_png: bytes | None = None
     doc.heading("Heat map of residual risk")
     doc.paragraph(heatmap_coverage(report.heatmap, len(report.risks)))
     heatmap_section(doc, report.matrix, report.heatmap, heatmap_png)
+    doc.paragraph(above_appetite_line(report.appetite, report.risks))
     doc.add_page()
     doc.heading("Register")
     register_table(doc, report)

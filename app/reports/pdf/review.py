@@ -19,7 +19,8 @@ from app.reports.words import (
     ACTIONS_NOTE,
     MOVEMENT_HEADINGS,
     MOVEMENT_ORDER,
-    NO_APPETITE,
+    above_appetite_line,
+    appetite_basis,
     format_long_day,
     heatmap_coverage,
     movement_basis,
@@ -44,13 +45,13 @@ def render_review_pdf(report: ReviewReport, heatmaps_png: bytes | None = None) -
             period_line(report),
             report_date_line(report),
             f"Scope: {review_scope(report)} · matrix: {report.matrix.name}",
+            appetite_basis(report.appetite),
             produced(report),
         ],
     )
     doc.heading("Summary")
     summary_tables(doc, report)
-    if not report.appetite_recorded:
-        doc.paragraph(NO_APPETITE)
+    doc.paragraph(appetite_basis(report.appetite))
     doc.heading(f"Exceptions ({len(report.exceptions)})", level=1)
     if report.exceptions:
         risk_table(doc, report.matrix, risk_columns.EXCEPTIONS, report.exceptions)
@@ -81,6 +82,7 @@ def render_review_pdf(report: ReviewReport, heatmaps_png: bytes | None = None) -
         (f"Long-standing {report.matrix.bands[-1].name} risks", report.long_standing),
         ("Risks not reviewed in the period", report.not_reviewed),
         ("Risks overdue for review", report.overdue),
+        ("Risks above appetite", report.above_appetite),
     )
     for heading, rows in lists:
         doc.heading(f"{heading} ({len(rows)})")
@@ -88,6 +90,11 @@ def render_review_pdf(report: ReviewReport, heatmaps_png: bytes | None = None) -
             risk_table(doc, report.matrix, risk_columns.NOT_REVIEWED, rows)
         else:
             doc.paragraph("None.")
+    doc.heading(f"Escalations and de-escalations ({len(report.escalations)})")
+    if report.escalations:
+        risk_table(doc, report.matrix, risk_columns.ESCALATIONS, report.escalations)
+    else:
+        doc.paragraph("No escalation or de-escalation was decided in the period.")
     for index, register in enumerate(report.registers):
         doc.section = drawable(f"Register: {register.service_name} ({register.service_code})")
         doc.add_page()
@@ -177,6 +184,7 @@ def heatmaps(canvas: Canvas, report: ReviewReport, png: bytes | None) -> None:
         pair=True,
     )
     canvas.set_y(max(canvas.y, left_bottom))
+    canvas.paragraph(above_appetite_line(report.appetite, report.open_risks))
 
 
 def service_table(canvas: Canvas, report: ReviewReport) -> None:
