@@ -213,17 +213,17 @@ REGISTER: tuple[Column[RiskRow], ...] = (
     Column("service", "Service", lambda r: r.service_name, formats=_CSV),
     Column("ref", "Ref", _ref, "ref", pdf_width=14, xlsx_width=9),
     Column("aliases", "Aliases", lambda r: " ".join(r.aliases), formats=_FILES, xlsx_width=10),
-    Column("title", "Risk", lambda r: r.title, pdf_width=20, xlsx_width=32),
+    Column("title", "Risk", lambda r: r.title, pdf_width=19, xlsx_width=32),
     Column("category", "Category", lambda r: r.category or "", "word", pdf_width=17, xlsx_width=13),
-    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=20, xlsx_width=36),
-    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=30, xlsx_width=55),
+    Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=24, xlsx_width=36),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=26, xlsx_width=55),
     Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
     # wide enough for a post ("Head of Community Partnerships") to break between words
-    Column("owner", "Owner", lambda r: r.owner, pdf_width=21, xlsx_width=24),
+    Column("owner", "Owner", lambda r: r.owner, pdf_width=20, xlsx_width=24),
     Column("status", "Status", lambda r: r.status, "word", formats=_FILES, xlsx_width=9),
     _assessment_column("inherent", "Inherent", lambda r: r.inherent, pdf_width=17),
     *assessment("residual", "Residual", _residual, pdf_widths=(6, 6, 11, 15), xlsx_widths=(11, 9, 9, 12)),
-    _assessment_column("target", "Target", lambda r: r.target, pdf_width=16),
+    _assessment_column("target", "Target", lambda r: r.target, pdf_width=15),
     *assessment("inherent", "Inherent", lambda r: r.inherent, formats=_CSV),
     *assessment("target", "Target", lambda r: r.target, formats=_CSV),
     Column(
@@ -248,7 +248,7 @@ REGISTER: tuple[Column[RiskRow], ...] = (
     ),
     # Above or within the appetite statement the report names (empty: nothing to measure)
     Column(
-        "above_appetite", "Appetite", lambda r: appetite_word(r.above_appetite), pdf_width=13, xlsx_width=10
+        "above_appetite", "Appetite", lambda r: appetite_word(r.above_appetite), pdf_width=16, xlsx_width=10
     ),
     Column("appetite_version", "Appetite statement", lambda r: r.appetite_version, "number", formats=_CSV),
     # "Number of actions", not "Actions": a plan's "Actions" column lists them (app.importer.tables)
