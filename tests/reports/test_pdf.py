@@ -3,6 +3,7 @@
 # ruff: noqa: RUF001  (curly quotes and dashes in these strings are the point of the tests)
 
 import io
+import re
 
 from pypdf import PdfReader
 
@@ -45,10 +46,11 @@ def test_register_holds_every_risk_band_and_overdue_on_landscape_a4():
 def test_register_header_row_repeats_on_every_page():
     risks = [r for r in many_risks(400) if r.service_code == "CP"]
     reader, _ = pdf_text(render_register_pdf(register(risks)))
-    table_pages = reader.pages[1:]
+    # the pages after the heat map that hold register rows (the actions may follow on their own page)
+    table_pages = [p for p in reader.pages[1:] if re.search(r"\bCP\d\d\b", p.extract_text())]
     assert len(table_pages) > 3
     for page in table_pages:
-        assert "Control measures" in page.extract_text()
+        assert "Control measures" in flat(page.extract_text())  # the heading may wrap
 
 
 def test_a_row_taller_than_a_page_continues_on_the_next():
@@ -122,7 +124,7 @@ def test_awkward_text_does_not_crash_and_prints():
     assert "“flagship”" in text
     assert "–" in text
     assert "£2m" in text
-    assert "NUL in the middle" in text
+    assert "NUL in the middle" in flat(text)
     assert "Head of ?? (Finance)" in flat(text)  # no glyph in the embedded font: a question mark
     assert "\x00" not in text
 
