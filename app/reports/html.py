@@ -43,6 +43,7 @@ from app.reports.words import (
     register_basis,
     report_date_line,
     review_scope,
+    short_assessment,
     summary_lines,
     worst_bands_heading,
 )
@@ -116,6 +117,7 @@ def _environment() -> Environment:
     env.filters["long_day"] = format_long_day
     env.filters["moment"] = format_moment
     env.globals["band_style"] = band_style
+    env.globals["short_assessment"] = short_assessment
     env.globals["produced"] = produced
     env.globals["period_line"] = period_line
     env.globals["report_date_line"] = report_date_line

@@ -100,6 +100,12 @@ def describe_assessment(value: Assessment | None) -> str:
     return f"{value.band} ({value.score}): likelihood {value.likelihood} x impact {value.impact}"
 
 
+def short_assessment(value: Assessment) -> str:
+    """An assessment in one table cell: 'High 9', or for a rating kept as a plan published it
+    'Low (4), published without likelihood and impact' (every report says so)."""
+    return describe_assessment(value) if value.published else f"{value.band} {value.score}"
+
+
 def direction_label(direction: str) -> str:
     """The direction of travel as text with its arrow, e.g. '↑ Up'."""
     arrow, word = direction_parts(direction)

@@ -35,6 +35,7 @@ from app.reports.words import (
     produced,
     report_date_line,
     review_scope,
+    short_assessment,
     summary_lines,
     worst_bands_heading,
 )
@@ -251,7 +252,7 @@ _CELLS: dict[Kind, Callable[[Any], Value | _Band]] = {
     "due": lambda due: cast(Value, due.day),
     "flag": lambda overdue: "Overdue" if overdue else "",
     "direction": direction_label,
-    "assessment": lambda value: "" if value is None else f"{value.band} {value.score}",
+    "assessment": lambda value: "" if value is None else short_assessment(value),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from app.reports.columns import Column, Due, Ref, columns_for
 from app.reports.pdf.canvas import Canvas, Cell, GridColumn, Row, band_cell
 from app.reports.rows import AssessmentRow
-from app.reports.words import direction_label, format_day
+from app.reports.words import direction_label, format_day, short_assessment
 from app.scoring import Matrix
 
 R = TypeVar("R")
@@ -57,7 +57,7 @@ def assessment_cell(matrix: Matrix, value: AssessmentRow | None, empty: str) -> 
     if value is None:
         return empty
     filled = band_cell(matrix, value.band, empty)
-    return Cell(f"{value.band} {value.score}", fill=filled.fill, bold=filled.bold)
+    return Cell(short_assessment(value), fill=filled.fill, bold=filled.bold)
 
 
 def ref_text(ref: Ref) -> str:
