@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         description="the origin people reach the pages at, e.g. https://risks.council.gov.uk "
         "(default: the request's own Host); sign-in forms posted from elsewhere get 403",
     )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="the key that signs the pages' session cookie and their forms' CSRF tokens "
+        "(default: a random key per process, so sessions end when it restarts; set it when more "
+        "than one worker or server serves the pages)",
+    )
+    session_hours: float = Field(
+        default=8.0, gt=0, le=24 * 30, description="how long a signed-in browser stays signed in"
+    )
     audit_key: SecretStr | None = Field(
         default=None,
         description="the key that signs and checks audit anchors (`riskreg audit anchor`); "

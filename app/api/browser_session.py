@@ -1,0 +1,90 @@
+"""The pages' session: who signed in to this browser, kept in a signed cookie until it expires.
+
+The cookie holds a small JSON object signed with `RISKREG_SESSION_SECRET` (itsdangerous,
+HMAC-SHA1 over the payload and its time stamp): HttpOnly, SameSite=Lax (the sign-in
+provider's redirect back is a top-level navigation from another site, which Strict would
+strip), Secure behind TLS. It is read only by the pages; API requests never look at it.
+
+The `person` entry is the contract between sign-in and the pages:
+`{"name": "Jane Smith <jane@council.gov.uk>", "role": "editor", "services": ["CP"]}`;
+`principal()` turns it into the `Principal` every access rule and audit entry uses.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from app.access.principal import Principal, Role
+
+COOKIE = "riskreg_session"
+_SALT = "riskreg.pages.session"
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    state = request.app.state
+    serializer: URLSafeTimedSerializer | None = getattr(state, "session_serializer", None)
+    if serializer is None:
+        configured = state.settings.session_secret
+        key = configured.get_secret_value() if configured is not None else secrets.token_urlsafe(32)
+        serializer = URLSafeTimedSerializer(key, salt=_SALT)
+        state.session_serializer = serializer
+    return serializer
+
+
+def _max_age(request: Request) -> int:
+    return int(float(request.app.state.settings.session_hours) * 3600)
+
+
+def secure(request: Request) -> bool:
+    """Whether cookies are marked Secure: behind a proxy that ends TLS the app sees plain
+    http, so RISKREG_SECURE_COOKIES says so."""
+    return bool(request.app.state.settings.secure_cookies) or request.url.scheme == "https"
+
+
+def read(request: Request) -> dict[str, Any] | None:
+    """The session of this browser, or None when it has none, a forged one or an expired one."""
+    value = request.cookies.get(COOKIE)
+    if not value:
+        return None
+    try:
+        data = _serializer(request).loads(value, max_age=_max_age(request))
+    except BadSignature:  # also SignatureExpired
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write(request: Request, response: Response, data: dict[str, Any]) -> None:
+    """Set this browser's session to `data` (JSON-serialisable), for RISKREG_SESSION_HOURS."""
+    response.set_cookie(
+        COOKIE,
+        _serializer(request).dumps(data),
+        max_age=_max_age(request),
+        httponly=True,
+        samesite="lax",
+        secure=secure(request),
+        path="/",
+    )
+
+
+def clear(request: Request, response: Response) -> None:
+    """End this browser's session."""
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=secure(request), path="/")
+
+
+def principal(data: dict[str, Any] | None) -> Principal | None:
+    """The principal of a session's `person`, or None when the session names none (or a
+    role this deployment does not know)."""
+    person = (data or {}).get("person")
+    if not isinstance(person, dict):
+        return None
+    try:
+        role = Role(person["role"])
+        name = str(person["name"])
+    except (KeyError, ValueError):
+        return None
+    services = person.get("services") or []
+    return Principal(name=name, role=role, services=frozenset(str(code) for code in services))
