@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, and_, func, not_
 from sqlmodel import Session, col, select
 
+from app.audit import totals as remembered
 from app.models import Action, ActionEvent, ActionProgress, Risk, Service, table_of
 
 #: Statuses of an action still being worked on: the only ones that can be overdue or due.
@@ -221,6 +222,11 @@ def page(
     notes_on = N.action_id == A.id
     if as_of is not None:
         notes_on = and_(notes_on, N.noted_on <= as_of)
+    db = session.connection()
+    # The total of a filter is counted once per state of the register (app.audit.totals).
+    totals = remembered.of(db)
+    register_state, key = totals.state(db, today), repr((flt, as_of))
+    known = totals.get(register_state, key)
     query = (
         sa.select(
             *_ROW_COLUMNS,
@@ -228,16 +234,17 @@ def page(
             due_on.label("state_due_on"),
             day.label("state_day"),
             *_NOTE_COLUMNS,
-            counted.scalar_subquery().label("total"),
+            (sa.literal(known) if known is not None else counted.scalar_subquery()).label("total"),
         )
         .select_from(source(True).outerjoin(_NOTE, notes_on))
         .where(A.id.in_(ids.scalar_subquery()))
         .order_by(due_on, A.id, N.noted_on, N.id)
     )
-    db = session.connection()
     found = db.execute(query).all()
+    total = known if known is not None else int(found[0].total if found else db.execute(counted).scalar_one())
+    totals.keep(register_state, key, total)
     if not found:
-        return [], int(db.execute(counted).scalar_one())
+        return [], total
     rows: list[tuple[ActionRow, list[ProgressNote]]] = []
     for r in found:
         if not rows or rows[-1][0].id != r.id:
@@ -246,7 +253,7 @@ def page(
             rows[-1][1].append(
                 ProgressNote(r.note_id, r.id, r.noted_on, r.note, r.note_created_at, r.note_created_by)
             )
-    return rows, int(found[0].total)
+    return rows, total
 
 
 def _in_force(day: date) -> Any:

@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, and_, false, func, or_
 from sqlmodel import Session
 
 from app.appetite.statements import Appetite
+from app.audit import totals as remembered
 from app.models import ControlMeasure, Review, Risk, RiskStatusEvent, Service, table_of
 from app.models.assessment import ASSESSMENT_COLUMNS, assessment_of
 from app.risks.controls import controls_of
@@ -187,14 +188,52 @@ def page_with(
     """`page`, and the values of `extra` (labelled, uncorrelated scalar subqueries) read in the
     same statement: what a page shows beside its rows (the appetite statement in force)."""
     flt = _dated(flt, today)
-    plan = _plan(flt, today)
-    page_ids = plan.ids.order_by(*plan.order).offset(offset).limit(limit).scalar_subquery()
-    total = plan.count.scalar_subquery().label("total")
-    found = session.execute(_rows_query(flt, page_ids, total, *extra)).mappings().all()
-    if not found:
-        alone = session.execute(sa.select(total, *extra)).mappings().one()
-        return [], int(alone["total"]), {c.key: alone[c.key] for c in extra}
-    return _rows(session, found, flt), int(found[0]["total"]), {c.key: found[0][c.key] for c in extra}
+    # The total of a filter is counted once per state of the register (app.audit.totals).
+    totals = remembered.of(session.connection())
+    state, key = totals.state(session.connection(), today), repr(replace(flt, sort=()))
+    known = totals.get(state, key)
+    bound = {"skip": offset, "size": limit, "known_total": known}
+    found = session.execute(_page_statement(flt, today, known is None, extra), bound).mappings().all()
+    if found:
+        values: RowMapping = found[0]
+    else:
+        plan = _plan(flt, today)
+        total = sa.literal(known) if known is not None else plan.count.scalar_subquery()
+        values = session.execute(sa.select(total.label("total"), *extra)).mappings().one()
+    if known is None:
+        totals.keep(state, key, int(values["total"]))
+    rows = _rows(session, found, flt) if found else []
+    return rows, int(values["total"]), {c.key: values[c.key] for c in extra}
+
+
+#: Page statements built, by what shapes them (see `_page_statement`).
+_PAGE_STATEMENTS: dict[str, Select[Any]] = {}
+
+
+def _page_statement(flt: RiskFilter, today: date, counted: bool, extra: Sequence[Any]) -> Select[Any]:
+    """The statement of a page of `flt` on `today`, built once and run with the page's place
+    bound (`skip`, `size`) and, when not `counted`, the total already known (`known_total`).
+
+    Building the statement (the plan, its conditions and joins) costs about as long as running
+    it; a person paging through a list asks for the same statement again and again. `extra`
+    is keyed by name: its columns must depend on nothing but `flt` and `today`.
+    """
+    key = repr((flt, today, counted, [column.key for column in extra]))
+    statement = _PAGE_STATEMENTS.get(key)
+    if statement is None:
+        plan = _plan(flt, today)
+        page_ids = (
+            plan.ids.order_by(*plan.order)
+            .offset(sa.bindparam("skip", type_=sa.Integer))
+            .limit(sa.bindparam("size", type_=sa.Integer))
+            .scalar_subquery()
+        )
+        total = plan.count.scalar_subquery() if counted else sa.bindparam("known_total", type_=sa.Integer)
+        statement = _rows_query(flt, page_ids, total.label("total"), *extra)
+        if len(_PAGE_STATEMENTS) >= 256:
+            _PAGE_STATEMENTS.clear()
+        _PAGE_STATEMENTS[key] = statement
+    return statement
 
 
 def every(session: Session, flt: RiskFilter, *, today: date) -> list[RiskRow]:
