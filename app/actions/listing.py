@@ -191,8 +191,10 @@ def page(
 
     As of a past day the filter, the order and the states are those of that day, and an
     action recorded after it is left out. One Core statement, as the risk list: the page's ids
-    cut in order off the index on (due_on, id), their rows with their notes joined, and the
-    count as a column; a second statement counts only when the page is empty.
+    cut in order off the index on (due_on, id), their rows with their notes joined, the count
+    as a column (or, counted before in the same state of the register, the count known:
+    `app.audit.totals`) and that state; a second statement counts when the page is empty or
+    the register changed since the count known.
     """
     state = _EVENT.alias("state_then") if as_of is not None else None
     status, due_on, day = (
@@ -224,9 +226,8 @@ def page(
         notes_on = and_(notes_on, N.noted_on <= as_of)
     db = session.connection()
     # The total of a filter is counted once per state of the register (app.audit.totals).
-    totals = remembered.of(db)
-    register_state, key = totals.state(db, today), repr((flt, as_of))
-    known = totals.get(register_state, key)
+    totals, key = remembered.of(db), repr((flt, as_of))
+    last = totals.last(key)
     query = (
         sa.select(
             *_ROW_COLUMNS,
@@ -234,17 +235,28 @@ def page(
             due_on.label("state_due_on"),
             day.label("state_day"),
             *_NOTE_COLUMNS,
-            (sa.literal(known) if known is not None else counted.scalar_subquery()).label("total"),
+            (sa.literal(last[1]) if last else counted.scalar_subquery()).label("total"),
+            *remembered.STATE_COLUMNS,
         )
         .select_from(source(True).outerjoin(_NOTE, notes_on))
         .where(A.id.in_(ids.scalar_subquery()))
         .order_by(due_on, A.id, N.noted_on, N.id)
     )
     found = db.execute(query).all()
-    total = known if known is not None else int(found[0].total if found else db.execute(counted).scalar_one())
-    totals.keep(register_state, key, total)
-    if not found:
-        return [], total
+    if not found:  # an empty page: its total alone
+        values = db.execute(
+            sa.select(counted.scalar_subquery().label("total"), *remembered.STATE_COLUMNS)
+        ).one()
+        totals.keep(remembered.state_of(values._mapping, today), key, int(values.total))
+        return [], int(values.total)
+    read_in = remembered.state_of(found[0]._mapping, today)
+    if last is None:
+        total = int(found[0].total)
+    elif last[0] == read_in:
+        total = last[1]
+    else:  # written since: count again
+        total = int(db.execute(counted).scalar_one())
+    totals.keep(read_in, key, total)
     rows: list[tuple[ActionRow, list[ProgressNote]]] = []
     for r in found:
         if not rows or rows[-1][0].id != r.id:

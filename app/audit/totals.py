@@ -12,45 +12,62 @@ true until the next entry, or until the day changes (overdue, the appetite state
 force and the default `as_of` read today). Writes made around the trail (a database loaded
 by hand) are not seen: such a load is followed by a restart, which empties the memory.
 
-The state is read before the count, so a count is never older than the state it is kept
-under (on PostgreSQL each statement has its own snapshot; on SQLite a read is one).
+The state is read in the page's own statement (one snapshot, no round trip of its own), and
+a total is counted in that statement or after it, so a total is never older than the state
+it is kept under.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from datetime import date
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, select
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
 
 from app.models import AuditEvent, table_of
 
 _AUDIT = table_of(AuditEvent)
-_NEWEST = select(_AUDIT.c.id, _AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
+
+
+def _newest(column: Any) -> Any:
+    return sa.select(column).order_by(_AUDIT.c.id.desc()).limit(1).scalar_subquery()
+
+
+#: The newest audit entry's id and hash, read as two columns of a list's own statement (so
+#: that the page and the state it was read in come from one snapshot, in one round trip).
+STATE_COLUMNS = (_newest(_AUDIT.c.id).label("audit_head_id"), _newest(_AUDIT.c.hash).label("audit_head_hash"))
 
 #: Totals kept per state: a state sees few distinct filters between two writes.
 _MAX_KEPT = 1024
 
 
+def state_of(values: Mapping[Any, Any], today: date) -> Hashable:
+    """The register's state named by the `STATE_COLUMNS` a statement read, on `today`."""
+    return (today, values["audit_head_id"], values["audit_head_hash"])
+
+
 class Totals:
-    """The totals counted in one state of one database, forgotten when the state changes."""
+    """The totals counted in one state of one database, forgotten when the state changes.
+
+    A list reads its page with `STATE_COLUMNS` and, when `last` knows a total for its filter,
+    without counting; if the state it read is the one that total was counted in, the total
+    holds, else it counts again and `keep`s the new total.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state: Hashable = None
         self._counts: dict[Hashable, int] = {}
 
-    def state(self, db: Connection, today: date) -> Hashable:
-        """The register's state now, as the key its totals are kept under."""
-        newest = db.execute(_NEWEST).first()
-        return (today, None if newest is None else (newest.id, newest.hash))
-
-    def get(self, state: Hashable, key: Hashable) -> int | None:
-        """The total of `key` counted in `state`, if it was."""
+    def last(self, key: Hashable) -> tuple[Hashable, int] | None:
+        """The state of the newest total of `key` and that total, if one is kept."""
         with self._lock:
-            return self._counts.get(key) if state == self._state else None
+            total = self._counts.get(key)
+            return None if total is None else (self._state, total)
 
     def keep(self, state: Hashable, key: Hashable, total: int) -> None:
         """Remember the total of `key` counted in `state` (a newer state forgets the older one's)."""

@@ -175,8 +175,9 @@ def page(
 
     One statement: the page's ids cut in sort order (off an index when the sort and filters
     allow), the page's rows read by id with their control measures (or the review in force
-    on the as_of day), and the count as a column; a second statement counts only when the
-    page is empty.
+    on the as_of day), the count as a column (or, counted before in the same state of the
+    register, the count known: `app.audit.totals`) and that state; a second statement counts
+    when the page is empty or the register changed since the count known.
     """
     rows, total, _ = page_with(session, flt, today=today, offset=offset, limit=limit)
     return rows, total
@@ -189,47 +190,58 @@ def page_with(
     same statement: what a page shows beside its rows (the appetite statement in force)."""
     flt = _dated(flt, today)
     # The total of a filter is counted once per state of the register (app.audit.totals).
-    totals = remembered.of(session.connection())
-    state, key = totals.state(session.connection(), today), repr(replace(flt, sort=()))
-    known = totals.get(state, key)
-    bound = {"skip": offset, "size": limit, "known_total": known}
-    found = session.execute(_page_statement(flt, today, known is None, extra), bound).mappings().all()
-    if found:
-        values: RowMapping = found[0]
-    else:
-        plan = _plan(flt, today)
-        total = sa.literal(known) if known is not None else plan.count.scalar_subquery()
-        values = session.execute(sa.select(total.label("total"), *extra)).mappings().one()
-    if known is None:
-        totals.keep(state, key, int(values["total"]))
+    totals, key = remembered.of(session.connection()), repr(replace(flt, sort=()))
+    last = totals.last(key)
+    bound = {"skip": offset, "size": limit, "known_total": last[1] if last else None}
+    found = session.execute(_page_statement(flt, today, last is None, extra), bound).mappings().all()
+    values = found[0] if found else None
+    if values is None:  # an empty page: its total and extras alone
+        values = session.execute(_page_statement(flt, today, True, extra, rows=False)).mappings().one()
+        last = None
+    state = remembered.state_of(values, today)
+    if last is None:
+        total = int(values["total"])
+    elif last[0] == state:
+        total = last[1]
+    else:  # written since: count again
+        total = int(session.execute(_plan(flt, today).count).scalar_one())
+    totals.keep(state, key, total)
     rows = _rows(session, found, flt) if found else []
-    return rows, int(values["total"]), {c.key: values[c.key] for c in extra}
+    return rows, total, {c.key: values[c.key] for c in extra}
 
 
 #: Page statements built, by what shapes them (see `_page_statement`).
 _PAGE_STATEMENTS: dict[str, Select[Any]] = {}
 
 
-def _page_statement(flt: RiskFilter, today: date, counted: bool, extra: Sequence[Any]) -> Select[Any]:
+def _page_statement(
+    flt: RiskFilter, today: date, counted: bool, extra: Sequence[Any], *, rows: bool = True
+) -> Select[Any]:
     """The statement of a page of `flt` on `today`, built once and run with the page's place
-    bound (`skip`, `size`) and, when not `counted`, the total already known (`known_total`).
+    bound (`skip`, `size`) and, when not `counted`, the total already known (`known_total`);
+    it also reads the register's state (`app.audit.totals.STATE_COLUMNS`). Without `rows`: the
+    total, the state and `extra` alone (an empty page's).
 
     Building the statement (the plan, its conditions and joins) costs about as long as running
     it; a person paging through a list asks for the same statement again and again. `extra`
     is keyed by name: its columns must depend on nothing but `flt` and `today`.
     """
-    key = repr((flt, today, counted, [column.key for column in extra]))
+    key = repr((flt, today, counted, rows, [column.key for column in extra]))
     statement = _PAGE_STATEMENTS.get(key)
     if statement is None:
         plan = _plan(flt, today)
-        page_ids = (
-            plan.ids.order_by(*plan.order)
-            .offset(sa.bindparam("skip", type_=sa.Integer))
-            .limit(sa.bindparam("size", type_=sa.Integer))
-            .scalar_subquery()
-        )
         total = plan.count.scalar_subquery() if counted else sa.bindparam("known_total", type_=sa.Integer)
-        statement = _rows_query(flt, page_ids, total.label("total"), *extra)
+        columns = (total.label("total"), *remembered.STATE_COLUMNS, *extra)
+        if rows:
+            page_ids = (
+                plan.ids.order_by(*plan.order)
+                .offset(sa.bindparam("skip", type_=sa.Integer))
+                .limit(sa.bindparam("size", type_=sa.Integer))
+                .scalar_subquery()
+            )
+            statement = _rows_query(flt, page_ids, *columns)
+        else:
+            statement = sa.select(*columns)
         if len(_PAGE_STATEMENTS) >= 256:
             _PAGE_STATEMENTS.clear()
         _PAGE_STATEMENTS[key] = statement

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from app.audit.totals import Totals
+from app.audit.totals import Totals, state_of
 from tests.api.builders import close_risk, make_action, make_risk, make_service, review
 
 HIGH = (3, 3)  # 9: High on the default matrix
@@ -77,14 +77,16 @@ def test_the_action_list_total_follows_every_write(app, client: TestClient) -> N
     assert total() == 2
 
 
-def test_a_total_is_kept_for_one_state_and_one_day_only() -> None:
+def test_a_total_is_kept_for_the_newest_state_only() -> None:
     totals = Totals()
     day = date(2026, 11, 30)
-    state = (day, (7, "abc"))
+    state = state_of({"audit_head_id": 7, "audit_head_hash": "abc"}, day)
     totals.keep(state, "High", 12)
-    assert totals.get(state, "High") == 12
-    assert totals.get(state, "Low") is None
-    assert totals.get((day, (8, "def")), "High") is None  # a write since
-    assert totals.get((day + timedelta(days=1), (7, "abc")), "High") is None  # the next day
-    totals.keep((day, (8, "def")), "Low", 3)
-    assert totals.get(state, "High") is None  # the older state is forgotten
+    assert totals.last("High") == (state, 12)
+    assert totals.last("Low") is None
+    # the next day is another state, even with no write since
+    assert state_of({"audit_head_id": 7, "audit_head_hash": "abc"}, day + timedelta(days=1)) != state
+    newer = state_of({"audit_head_id": 8, "audit_head_hash": "def"}, day)
+    totals.keep(newer, "Low", 3)
+    assert totals.last("Low") == (newer, 3)
+    assert totals.last("High") is None  # counted in the older state: forgotten
