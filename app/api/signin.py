@@ -159,7 +159,7 @@ async def _person(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The session's `person` for the provider's answer, and the ID token's claims."""
     from authlib.integrations.base_client import OAuthError
-    from httpx import HTTPError
+    from httpx2 import HTTPError
     from joserfc.errors import JoseError
 
     query = request.query_params
@@ -271,18 +271,19 @@ def _client(request: Request, settings: Settings) -> StarletteOAuth2App:
 
 async def _discovered(client: StarletteOAuth2App, settings: Settings) -> dict[str, Any]:
     """The provider's discovery document (fetched once, then kept), checked to name the issuer."""
-    from httpx import HTTPError
+    from httpx2 import HTTPError
 
     try:
         metadata: dict[str, Any] = await client.load_server_metadata()
     except (HTTPError, ValueError) as exc:
         raise _unreachable(settings, exc) from exc
-    if metadata.get("issuer") != settings.oidc_issuer:
+    named = metadata.get("issuer")
+    if named != settings.oidc_issuer:
         client.server_metadata.clear()  # fetched again by the next sign-in, once the setting is right
         raise SignInFailed(
             502,
             "The sign-in service is not the one configured",
-            f"Its discovery document names the issuer {_short(str(metadata.get('issuer')))}, "
+            f"Its discovery document names the issuer {_short(str(named))}, "
             f"not RISKREG_OIDC_ISSUER ({settings.oidc_issuer}). For Entra ID, use the tenant's id in the URL.",
         )
     return metadata

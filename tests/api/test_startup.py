@@ -24,7 +24,7 @@ LAZY = (
     "alembic",  # migrations: when the server starts, not when it is imported
     "authlib",  # sign-in with OpenID Connect: the first GET /signin/oidc
     "joserfc",
-    "httpx",
+    "httpx2",
     "typer",  # the command line
     "rich",
     "app.cli",
