@@ -59,13 +59,32 @@ def serve(
     """Run the API with uvicorn (migrating the database first)."""
     import uvicorn
 
+    settings = _settings_or_exit()
     check_port(host, port)
-    _check_scheme(get_settings())
+    _check_scheme(settings)
     # Opened (and migrated, as the server would) here, so that a bad database is one line.
-    settings = get_settings()
     open_database(settings, create=True, migrate=settings.migrate_on_start).dispose()
     out.print(f"riskreg API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+def _settings_or_exit() -> Settings:
+    """The settings in force, or one line per bad setting (exit 2): a server that cannot sign
+    people in as configured (RISKREG_OIDC_GROUPS, say) does not start."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            if not error["loc"]:
+                problems.append(reason)
+                continue
+            setting, *within = (str(part) for part in error["loc"])
+            problems.append(f"RISKREG_{setting.upper()}{' ' + '.'.join(within) if within else ''}: {reason}")
+        raise usage_error("; ".join(problems)) from exc
 
 
 def _check_scheme(settings: Settings) -> None:

@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.scoring import ORANGE_BOOK, Matrix, default_matrix, load_categories, load_matrix
 
 #: No date after this one is accepted: far from the calendar's end, so that a day added
 #: or a time zone applied never overflows.
 LATEST_DATE = date(2999, 12, 31)
+
+
+#: An issuer riskreg may sign people in with: HTTPS, or plain HTTP on this machine alone (tests).
+_ISSUER = re.compile(r"^(https://[^/\s?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(/[^\s?#]*)?$")
+_SERVICE_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,9}$")
+
+
+class GroupGrant(BaseModel):
+    """What membership of one group of the sign-in provider gives: a role and, for an editor,
+    the services it may change (RISKREG_OIDC_GROUPS)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Literal["admin", "editor", "auditor"]
+    services: tuple[str, ...] = ()
+
+    @field_validator("services")
+    @classmethod
+    def _service_codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        for code in codes:
+            if not _SERVICE_CODE.match(code):
+                raise ValueError(
+                    f"{code!r} is not a service code (a letter, then letters or digits, 10 at most)"
+                )
+        return tuple(sorted({code.upper() for code in codes}))
+
+    @model_validator(mode="after")
+    def _services_fit_the_role(self) -> GroupGrant:
+        if self.role == "editor" and not self.services:
+            raise ValueError('an editor group must name the services it may change, e.g. "services": ["CP"]')
+        if self.role != "editor" and self.services:
+            raise ValueError(f"an {self.role} sees every service: give its group no services")
+        return self
 
 
 class Settings(BaseSettings):
@@ -74,6 +110,24 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=8.0, gt=0, le=24 * 30, description="how long a signed-in browser stays signed in"
     )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="the OpenID Connect provider people sign in with, e.g. "
+        "https://login.microsoftonline.com/<tenant id>/v2.0 (none: token sign-in only)",
+    )
+    oidc_client_id: str | None = Field(default=None, description="riskreg's client (application) id there")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="riskreg's client secret there (none: a public client, PKCE alone)"
+    )
+    oidc_scopes: str = Field(default="openid profile email", description="the scopes asked for")
+    oidc_groups_claim: str = Field(
+        default="groups", min_length=1, description="the ID token claim that lists a person's groups"
+    )
+    oidc_groups: Annotated[dict[str, GroupGrant], NoDecode] = Field(
+        default_factory=dict,
+        description='JSON: group id -> {"role": "admin|editor|auditor", "services": [codes]}; '
+        "several groups combine (the highest role, every service); a person in none is refused",
+    )
     audit_key: SecretStr | None = Field(
         default=None,
         description="the key that signs and checks audit anchors (`riskreg audit anchor`); "
@@ -94,6 +148,40 @@ class Settings(BaseSettings):
         default=True,
         description="load matplotlib, the PDF font and the page templates at start, before serving",
     )
+
+    @field_validator("oidc_groups", mode="before")
+    @classmethod
+    def _groups_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON ({exc})") from None
+        return value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not _ISSUER.match(value):
+            raise ValueError("the issuer must be an https:// URL (plain http only on 127.0.0.1 or localhost)")
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer is None:
+            return self
+        if not self.oidc_client_id:
+            raise ValueError("RISKREG_OIDC_ISSUER is set: RISKREG_OIDC_CLIENT_ID must be set too")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("RISKREG_OIDC_SCOPES must include openid")
+        if not self.oidc_groups:
+            raise ValueError(
+                "RISKREG_OIDC_ISSUER is set but RISKREG_OIDC_GROUPS maps no group: nobody could sign in"
+            )
+        return self
 
 
 @lru_cache

@@ -23,6 +23,7 @@ from app.api import (
     reports,
     risks,
     services,
+    signin,
     tokens,
 )
 from app.api.deps import TokenCheck
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # every error status an API route can answer is in the OpenAPI document, as problem+json
         app.include_router(module.router, responses=None if module is health else problems.PROBLEM_RESPONSES)
     app.include_router(docs.router)
+    app.include_router(signin.router)
     app.mount(docs.ASSETS_PATH, docs.ASSETS, name="docs-assets")
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes

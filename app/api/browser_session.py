@@ -8,12 +8,16 @@ strip), Secure behind TLS. It is read only by the pages; API requests never look
 The `person` entry is the contract between sign-in and the pages:
 `{"name": "Jane Smith <jane@council.gov.uk>", "role": "editor", "services": ["CP"]}`;
 `principal()` turns it into the `Principal` every access rule and audit entry uses.
+OpenID Connect sign-in (app/api/signin.py) writes it, with `"via": "oidc"` and the ID
+token's `issuer` and `subject` beside it; `same_site()` is its check that a POST (sign-out)
+comes from this site's own page.
 """
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -88,3 +92,22 @@ def principal(data: dict[str, Any] | None) -> Principal | None:
         return None
     services = person.get("services") or []
     return Principal(name=name, role=role, services=frozenset(str(code) for code in services))
+
+
+def same_site(request: Request) -> bool:
+    """Whether a POST comes from this site's own page, as browsers say: `Sec-Fetch-Site`, and an
+    `Origin` (or, without one, a `Referer`) that is this site's (RISKREG_PUBLIC_ORIGIN, or the
+    request's own Host, scheme aside). A request with neither comes from no browser page (curl, a
+    script): no cross-site forgery is possible there, so it counts as same-site."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is None:
+        return True
+    given = urlsplit(origin)
+    public = request.app.state.settings.public_origin
+    if public is not None:
+        expected = urlsplit(public)
+        return (given.scheme, given.netloc) == (expected.scheme, expected.netloc)
+    # The scheme is not compared: behind a proxy ending TLS the app itself sees http.
+    return given.scheme in ("http", "https") and given.netloc == request.headers.get("host")

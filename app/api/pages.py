@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.access.tokens import authenticate
+from app.api import browser_session
 from app.api.deps import TOKEN_COOKIE, CalendarDep, MatrixDep
 from app.db import committed
 from app.errors import Forbidden, Unauthenticated
@@ -48,14 +49,25 @@ def warm_up_pages() -> None:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, matrix: MatrixDep, calendar: CalendarDep) -> Response:
     """The council's registers: band counts per service, the heat map, and every download."""
+    person = browser_session.principal(browser_session.read(request))
     secret = request.cookies.get(TOKEN_COOKIE)
     with committed(request.app.state.read_engine) as session:
         try:
-            if not secret:
+            if person is not None:
+                principal = person
+            elif not secret:
                 raise Unauthenticated("no token")
-            principal = authenticate(session.connection(), secret)
+            else:
+                principal = authenticate(session.connection(), secret)
         except Unauthenticated as exc:
-            page = _templates().get_template("signin.html").render(error=None if not secret else exc.detail)
+            page = (
+                _templates()
+                .get_template("signin.html")
+                .render(
+                    error=None if not secret else exc.detail,
+                    oidc=request.app.state.settings.oidc_issuer is not None,
+                )
+            )
             return HTMLResponse(page, status_code=401 if secret else 200)
         listed = services.listing(session, principal.readable_services())
         summaries = service_rules.public(listed, session, matrix)

@@ -33,8 +33,10 @@ from tests.access.seed import seed as seed_services
 from tests.api.builders import get_risk, make_risk, patch_risk, review
 from tests.conftest import make_token
 
-#: Answer without a token: liveness, the docs, and the sign-in pages for browsers.
+#: Answer without a token: liveness, the docs, and the sign-in pages for browsers (token and
+#: OpenID Connect, tests/pages/test_oidc.py).
 PUBLIC = {"/health", "/openapi.json", "/docs", "/redoc", "/", "/session", "/session/end"}
+PUBLIC |= {"/signin/oidc", "/signin/callback", "/signout"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 

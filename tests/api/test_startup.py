@@ -22,6 +22,9 @@ LAZY = (
     "jinja2",  # the pages and HTML reports
     "psycopg",  # PostgreSQL: only when the URL names it
     "alembic",  # migrations: when the server starts, not when it is imported
+    "authlib",  # sign-in with OpenID Connect: the first GET /signin/oidc
+    "joserfc",
+    "httpx2",
     "typer",  # the command line
     "rich",
     "app.cli",
