@@ -8,7 +8,7 @@ its `--help`; the helpers they share (opening the database, printing tables) are
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -460,6 +460,14 @@ def _print_import(result: ImportResult) -> None:
     )
 
 
+#: --as-recorded of every report: only what had been stored by this moment.
+_AsRecorded = Annotated[
+    str | None,
+    typer.Option(
+        help="only what had been stored by this moment: ISO 8601 with its offset, e.g. 2026-10-14T09:00:00+01:00"
+    ),
+]
+
 report_cli = typer.Typer(help="Reports: service registers and the six-monthly review.", no_args_is_help=True)
 cli.add_typer(report_cli, name="report")
 
@@ -475,6 +483,7 @@ def report_register(
     as_of: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="the register at the end of this day")
     ] = None,
+    as_recorded: _AsRecorded = None,
 ) -> None:
     """Write the residual-risk register of one service."""
     from app.clock import today
@@ -485,6 +494,7 @@ def report_register(
         raise _fail(f"format {format!r}: choose html, pdf, csv, xlsx or json")
     if table not in ("risks", "actions") or (table == "actions" and format != "csv"):
         raise _fail(f"table {table!r}: choose risks, or actions with --format csv")
+    day, moment = _time_of_read(as_of, as_recorded)
     try:
         with (
             _progress(f"register {service.upper()} ({format})"),
@@ -496,7 +506,8 @@ def report_register(
                 service,
                 fmt=format,
                 today=today(),
-                as_of=as_of.date() if as_of else None,
+                as_of=day,
+                as_recorded=moment,
                 table=table,
             )
     except RiskregError as exc:
@@ -516,6 +527,11 @@ def report_six_monthly(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="file to write (default: its own name)")
     ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="the report as it stood at the end of this day"),
+    ] = None,
+    as_recorded: _AsRecorded = None,
 ) -> None:
     """Write the six-monthly review report for committee."""
     from app.clock import today
@@ -536,6 +552,7 @@ def report_six_monthly(
     except PeriodError as exc:
         raise _fail(str(exc)) from exc
     codes = sorted({c.upper() for c in service}) if service else None
+    day, moment = _time_of_read(as_of, as_recorded)
     try:
         with (
             _progress(f"six-monthly review {chosen.title} ({format})"),
@@ -548,6 +565,8 @@ def report_six_monthly(
                 fmt=format,
                 today=today(),
                 service_codes=codes,
+                as_of=day,
+                as_recorded=moment,
             )
     except RiskregError as exc:
         raise _fail(exc.detail) from exc
@@ -560,6 +579,11 @@ def report_corporate_register(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="file to write (default: its own name)")
     ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="the risks escalated at the end of this day, as they stood"),
+    ] = None,
+    as_recorded: _AsRecorded = None,
 ) -> None:
     """Write the corporate register: every service's escalated risks, for the audit committee."""
     from app.clock import today
@@ -568,9 +592,42 @@ def report_corporate_register(
 
     if format not in RENDERERS:
         raise _fail(f"format {format!r}: choose html, pdf, xlsx, csv or json")
+    day, moment = _time_of_read(as_of, as_recorded)
     with _progress(f"corporate register ({format})"), transaction(_engine(), write=False) as session:
-        document = corporate_document(session, matrix_in_force(get_settings()), fmt=format, today=today())
+        document = corporate_document(
+            session,
+            matrix_in_force(get_settings()),
+            fmt=format,
+            today=today(),
+            as_of=day,
+            as_recorded=moment,
+        )
     _write(document.content, output or Path(document.filename))
+
+
+def _time_of_read(as_of: datetime | None, as_recorded: str | None) -> tuple[date | None, datetime | None]:
+    """--as-of and --as-recorded checked as the API checks them: a day between the earliest date
+    and today; a moment in ISO 8601 with its offset, not in the future (in UTC)."""
+    from app.clock import today
+
+    earliest = get_settings().earliest_date
+    day = as_of.date() if as_of is not None else None
+    if day is not None and not earliest <= day <= today():
+        raise _fail(f"--as-of {day}: must lie between {earliest} and today")
+    if as_recorded is None:
+        return day, None
+    try:
+        moment = datetime.fromisoformat(as_recorded.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise _fail(
+            f"--as-recorded {as_recorded!r}: an ISO 8601 timestamp with its offset, e.g. 2025-10-14T09:00:00+01:00"
+        )
+    moment = moment.astimezone(UTC)
+    if moment > datetime.now(UTC) or moment.date() < earliest:
+        raise _fail(f"--as-recorded {as_recorded!r}: must lie between {earliest} and now")
+    return day, moment
 
 
 def _progress(what: str) -> Progress:

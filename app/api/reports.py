@@ -198,10 +198,16 @@ async def get_six_monthly_report(
         Query(description="service code(s); none: council-wide"),
     ] = None,
     format: Annotated[ReportFormat, Query()] = "pdf",
+    as_of: Annotated[
+        Day | None,
+        Query(description="the report as it stood at the end of this day (its report date no later)"),
+    ] = None,
     as_recorded: Annotated[Moment | None, Query(description=_AS_RECORDED)] = None,
 ) -> Response:
     """The six-monthly review report for committee: a financial half (or from/to dates); with
-    `as_recorded`, as it could be produced at that moment (the same paper again)."""
+    `as_recorded`, as it could be produced at that moment (the same paper again); with `as_of`,
+    as it stood at the end of that day."""
+    _check_day(as_of, calendar.today, "as_of")
     try:
         chosen = parse_period(
             period, start=from_, end=to, today=calendar.today, earliest=settings.earliest_date
@@ -222,6 +228,7 @@ async def get_six_monthly_report(
             today=calendar.today,
             service_codes=codes,
             as_recorded=as_recorded,
+            as_of=as_of,
         )
     )
 
@@ -243,12 +250,24 @@ async def get_corporate_register(
     matrix: MatrixDep,
     calendar: CalendarDep,
     format: Annotated[CorporateFormat, Query()] = "html",
+    as_of: Day | None = None,
+    as_recorded: Annotated[Moment | None, Query(description=_AS_RECORDED)] = None,
 ) -> Response:
     """The corporate register: every service's escalated risks, with owners, positions, direction,
-    actions, escalation reasons and strategic refs, and a heat map of them."""
+    actions, escalation reasons and strategic refs, and a heat map of them; as of a day (the
+    risks escalated then, at their positions then) and as recorded at a moment."""
     from app.reports.corporate import corporate_document
 
+    _check_day(as_of, calendar.today, "as_of")
     codes, _ = _council(actor)
     return _download(
-        await db.run(corporate_document, matrix, fmt=format, today=calendar.today, service_codes=codes)
+        await db.run(
+            corporate_document,
+            matrix,
+            fmt=format,
+            today=calendar.today,
+            as_of=as_of,
+            as_recorded=as_recorded,
+            service_codes=codes,
+        )
     )

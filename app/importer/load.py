@@ -130,47 +130,11 @@ def decode_plan(raw: bytes) -> str:
     return read_document(raw).text
 
 
-def import_document(
-    session: Session,
-    actor: Principal,
-    matrix: Matrix,
-    raw: bytes,
-    *,
-    today: date,
-    interval_months: int,
-    service_code: str | None = None,
-    reviewed_on: date | None = None,
-    dry_run: bool = False,
-    strict: bool = False,
-    source: str = "plan",
-    categories: tuple[str, ...] = ORANGE_BOOK,
-) -> ImportResult:
-    """Import a plan given as bytes: text, .docx or .xlsx, told apart by their bytes."""
-    try:
-        document = read_document(raw)
-    except PlanError as exc:
-        raise InvalidInput(f"{source}: {exc}") from exc
-    return import_plan(
-        session,
-        actor,
-        matrix,
-        document,
-        today=today,
-        interval_months=interval_months,
-        service_code=service_code,
-        reviewed_on=reviewed_on,
-        dry_run=dry_run,
-        strict=strict,
-        source=source,
-        categories=categories,
-    )
-
-
 def import_plan(
     session: Session,
     actor: Principal,
     matrix: Matrix,
-    text: str | Document,
+    plan_given: str | bytes | Document,
     *,
     today: date,
     interval_months: int,
@@ -182,8 +146,11 @@ def import_plan(
     categories: tuple[str, ...] = ORANGE_BOOK,
 ) -> ImportResult:
     """Parse the plan and, unless `dry_run` (or `strict` with findings to resolve), import it.
-    Flushes, never commits: the caller's transaction makes it all or nothing."""
-    document = text if isinstance(text, Document) else Document(text, "text")
+    Flushes, never commits: the caller's transaction makes it all or nothing.
+
+    The plan is text, or bytes (text, .docx or .xlsx, told apart by their bytes: a document
+    that cannot be read is refused naming `source`), or a document already read."""
+    document = _document(plan_given, source)
     plan = _parse(document, service_code, matrix, None, source, categories)
     service = services.by_code(session, plan.service_code)
     if service is not None and not actor.may(Action.WRITE, service.code):
@@ -245,6 +212,22 @@ def import_plan(
         )
     result.imported = True
     return result
+
+
+#: The same function by the name the API and the command line use for uploaded bytes.
+import_document = import_plan
+
+
+def _document(plan_given: str | bytes | Document, source: str) -> Document:
+    """The plan as a read document: text as text, bytes by their format."""
+    if isinstance(plan_given, Document):
+        return plan_given
+    if isinstance(plan_given, str):
+        return Document(plan_given, "text")
+    try:
+        return read_document(plan_given)
+    except PlanError as exc:
+        raise InvalidInput(f"{source}: {exc}") from exc
 
 
 def _parse(

@@ -9,7 +9,7 @@ formats that show it another way (the aliases, shown under the ref in HTML and P
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Literal, TypeVar
@@ -26,9 +26,9 @@ from app.reports.rows import (
 from app.reports.words import (
     ESCALATION_WORDS,
     appetite_word,
-    describe_assessment,
     exception_words,
     format_day,
+    short_assessment,
 )
 
 Row = TypeVar("Row")
@@ -102,6 +102,11 @@ class Column(Generic[Row]):
     pdf_header: str | None = None
     html_header: str | None = None
     group: str | None = None  # HTML: a heading over this and the next columns of the same group
+    # The columns of one assessment's parts (likelihood, impact, score, band, or some): its
+    # key and how to read the whole assessment, so a rating kept as published is drawn as
+    # one cell across them (see `cells_of_row`).
+    part_of: str | None = None
+    whole: Callable[[Row], AssessmentRow | None] | None = None
 
     def shown_in(self, fmt: Format) -> bool:
         """Whether the column is drawn in `fmt`."""
@@ -132,11 +137,16 @@ def assessment(
     formats: frozenset[Format] = EVERY_FORMAT,
     pdf_widths: tuple[float, ...] = (),
     xlsx_widths: tuple[float, ...] = (),
+    empty: str | None = None,
+    short_headers: bool = True,
 ) -> tuple[Column[Row], ...]:
     """The columns of an assessment (likelihood, impact, score, band, or some of them).
 
     All four share an HTML group heading ("Residual risk"); a risk not assessed then
-    prints "Not assessed" across them.
+    prints "Not assessed" across them. `empty`: what a page prints in each for no
+    assessment (default: "Not assessed" in the band, nothing in the others);
+    `short_headers`: the pages head the parts "L", "Score", "Band" rather than "Previous
+    score". A rating kept as published says so (`published_value`, `cells_of_row`).
     """
     group = f"{name} risk" if parts == _PARTS else None
     made = []
@@ -145,29 +155,99 @@ def assessment(
             Column(
                 key=f"{key}_{part}",
                 header=f"{name} {part}",
-                value=_part(get, part),
+                value=_part(get, part, parts),
                 kind="band" if part == "band" else "number",
                 formats=formats,
-                empty="Not assessed" if part == "band" else "",
+                empty=empty if empty is not None else ("Not assessed" if part == "band" else ""),
                 pdf_width=pdf_widths[index] if pdf_widths else 20.0,
                 xlsx_width=xlsx_widths[index] if xlsx_widths else 12.0,
-                pdf_header=_PART_PDF_HEADERS[part],
-                html_header=part.capitalize(),
+                pdf_header=_PART_PDF_HEADERS[part] if short_headers else None,
+                html_header=part.capitalize() if short_headers else None,
                 group=group,
+                part_of=key,
+                whole=get,
             )
         )
     return tuple(made)
 
 
-def _part(get: Callable[[Row], AssessmentRow | None], part: str) -> Callable[[Row], Any]:
+def _part(
+    get: Callable[[Row], AssessmentRow | None], part: str, parts: tuple[str, ...]
+) -> Callable[[Row], Any]:
     def value(row: Row) -> Any:
         found = get(row)
-        if found is not None and found.published and part in ("likelihood", "impact"):
-            # A rating kept as published: the likelihood cell says so, the impact cell is empty.
-            return describe_assessment(found) if part == "likelihood" else None
-        return None if found is None else getattr(found, part)
+        if found is None:
+            return None
+        if found.published:
+            return published_value(found, part, parts)
+        return getattr(found, part)
 
     return value
+
+
+def published_value(value: AssessmentRow, part: str, parts: Sequence[str]) -> Any:
+    """What the column of one part of a rating kept as published holds in the files (XLSX and
+    CSV, where each part keeps its column): the score and band as published, and the words
+    'Low (4), published without likelihood and impact' in the likelihood cell (the importer
+    reads riskreg's own export by them) or, without one, in the band cell (the assessment
+    itself: its band colours the cell). The pages draw the parts as one cell (`cells_of_row`)."""
+    if part == "likelihood":
+        return short_assessment(value)
+    if part == "impact":
+        return None
+    if part == "band" and "likelihood" not in parts:
+        return value
+    return getattr(value, part)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A rating kept as published, drawn by a page as one cell across the `span` columns of its
+    parts: 'Low (4), published without likelihood and impact' in the band's colour."""
+
+    value: AssessmentRow
+    span: int
+
+    @property
+    def text(self) -> str:
+        """The words of the cell (words.short_assessment, as every report says it)."""
+        return short_assessment(self.value)
+
+
+def column_runs(shown: Sequence[Column[Row]]) -> list[tuple[Column[Row], ...]]:
+    """The shown columns in runs: one column alone, or the columns of one assessment's parts together."""
+    runs: list[tuple[Column[Row], ...]] = []
+    for index, column in enumerate(shown):
+        if column.part_of is not None and index and shown[index - 1].part_of == column.part_of:
+            runs[-1] = (*runs[-1], column)
+        else:
+            runs.append((column,))
+    return runs
+
+
+def published_in(run: tuple[Column[Row], ...], row: Row) -> Published | None:
+    """The rating kept as published that a run of one assessment's columns shows for `row`
+    (None: another kind of run, or an assessment with likelihood and impact, or none)."""
+    whole = run[0].whole
+    if whole is None:
+        return None
+    value = whole(row)
+    return Published(value, len(run)) if value is not None and value.published else None
+
+
+def cells_of_row(runs: Sequence[tuple[Column[Row], ...]], row: Row) -> list[tuple[Column[Row], Any]]:
+    """The cells a page (HTML, PDF) draws for `row` under the columns of `runs` (column_runs of
+    the shown columns): (column, value) each, but the parts of a rating kept as published are
+    one (first column, Published) cell across them. This is where every table of every report
+    says that a rating was published."""
+    cells: list[tuple[Column[Row], Any]] = []
+    for run in runs:
+        published = published_in(run, row)
+        if published is not None:
+            cells.append((run[0], published))
+        else:
+            cells.extend((column, column.value(row)) for column in run)
+    return cells
 
 
 def movement_note(r: RiskRow) -> str:
@@ -262,7 +342,7 @@ HIGH_RISKS: tuple[Column[RiskRow], ...] = (
     Column("title", "Risk", lambda r: r.title, pdf_width=24, xlsx_width=32),
     Column("category", "Category", lambda r: r.category or "", "word", formats=_FILES, xlsx_width=13),
     Column("consequence", "Consequence", lambda r: r.consequence, pdf_width=24, xlsx_width=36),
-    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=44, xlsx_width=55),
+    Column("controls", "Control measures", lambda r: r.controls, "controls", pdf_width=43, xlsx_width=55),
     Column("response", "Response", lambda r: r.response, "word", pdf_width=17, xlsx_width=11),
     Column("owner", "Owner", lambda r: r.owner, pdf_width=21, xlsx_width=24),
     _assessment_column("inherent", "Inherent", lambda r: r.inherent, pdf_width=17),
@@ -270,7 +350,8 @@ HIGH_RISKS: tuple[Column[RiskRow], ...] = (
         "residual", "Residual", _residual, parts=("score", "band"), pdf_widths=(12, 16), xlsx_widths=(9, 12)
     ),
     _assessment_column("target", "Target", lambda r: r.target, pdf_width=16),
-    _assessment_column("start", "At the start", lambda r: r.start, pdf_width=17),
+    # a start position may be a rating kept as published: wide enough for its words whole
+    _assessment_column("start", "At the start", lambda r: r.start, pdf_width=18),
     Column(
         "direction",
         "Direction of travel",
@@ -356,6 +437,23 @@ ESCALATIONS: tuple[Column[EscalationRow], ...] = (
 
 _DASH = "\u2013"  # en dash: no score at one end of the period
 
+
+def _position(
+    key: str, name: str, get: Callable[[MovementRow], AssessmentRow | None]
+) -> tuple[Column[MovementRow], ...]:
+    """A movement row's position at one end of the period: its score and band ('Previous score')."""
+    return assessment(
+        key,
+        name,
+        get,
+        parts=("score", "band"),
+        pdf_widths=(18, 24),
+        xlsx_widths=(10, 12),
+        empty=_DASH,
+        short_headers=False,
+    )
+
+
 #: The six-monthly report's movement of each risk. Direction is the group heading in HTML
 #: and PDF (and also a column); the XLSX sheet, one table for every group, starts with it.
 MOVEMENT: tuple[Column[MovementRow], ...] = (
@@ -363,42 +461,8 @@ MOVEMENT: tuple[Column[MovementRow], ...] = (
     Column("service", "Service", lambda m: m.risk.service_name, pdf_width=40, xlsx_width=26),
     Column("title", "Risk", lambda m: m.risk.title, pdf_width=77, xlsx_width=44),
     Column("note", "Note", lambda m: movement_note(m.risk), pdf_width=32, xlsx_width=26),
-    Column(
-        "previous_score",
-        "Previous score",
-        lambda m: m.previous_score,
-        "number",
-        empty=_DASH,
-        pdf_width=18,
-        xlsx_width=10,
-    ),
-    Column(
-        "previous_band",
-        "Previous band",
-        lambda m: m.previous_band,
-        "band",
-        empty=_DASH,
-        pdf_width=24,
-        xlsx_width=12,
-    ),
-    Column(
-        "current_score",
-        "Current score",
-        lambda m: m.current_score,
-        "number",
-        empty=_DASH,
-        pdf_width=18,
-        xlsx_width=10,
-    ),
-    Column(
-        "current_band",
-        "Current band",
-        lambda m: m.current_band,
-        "band",
-        empty=_DASH,
-        pdf_width=24,
-        xlsx_width=12,
-    ),
+    *_position("previous", "Previous", lambda m: m.previous),
+    *_position("current", "Current", lambda m: m.current),
     Column(
         "direction",
         "Direction of travel",

@@ -1,12 +1,14 @@
 """The corporate (strategic) register: the escalated risks of every service, as the audit
-committee reads it, in HTML, PDF, XLSX, CSV and JSON.
+committee reads it, in HTML, PDF, XLSX, CSV and JSON; now, as of a day, as recorded at a moment.
 
-Each row is the service's own risk (its owner, residual position, direction of travel since
-the start of the financial half, control measures and open actions: an escalated risk stays
-the service's, so a later service review shows here at once), with the escalation in force
-(its date and reason), the strategic refs that link it to the strategic register (aliases
-such as ST05), and whether it lies above the appetite statement in force. The heat map places
-the open ones.
+Each row is the service's own risk, read as the service register and the six-monthly report
+read it (queries._rows and queries._risk_row: owner, residual position, control measures,
+actions; direction of travel the movement group since the start of the financial half,
+movement.movement_group), so the three say the same about a risk: an escalated risk stays the
+service's, and a later service review shows here at once. Beside it, the escalation in force
+on the day (its date and reason), the strategic refs that link it to the strategic register
+(aliases such as ST05), and whether it lies above the appetite statement in force. The heat
+map places the open ones.
 """
 
 from __future__ import annotations
@@ -16,26 +18,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy import or_
 from sqlmodel import Session
 
 from app.appetite import statements
-from app.models import Action, Review, table_of
 from app.models.base import utcnow
+from app.reports import queries
 from app.reports.columns import Column, Due, Format, Ref, assessment
 from app.reports.documents import MEDIA_TYPES, Document
+from app.reports.movement import movement_group
 from app.reports.periods import half_containing
 from app.reports.queries import cells_of
-from app.reports.rows import AssessmentRow, HeatmapCells, RiskRow
-from app.reports.words import format_day
-from app.risks import escalation, listing
-from app.risks.listing import RiskFilter
+from app.reports.rows import ActionRow, AppetiteBasis, AssessmentRow, HeatmapCells, RiskRow
+from app.reports.words import format_day, format_long_day, format_moment
+from app.risks import escalation
+from app.risks.listing import RiskRow as ListedRisk
 from app.scoring import Matrix
-
-#: Worst first, then by service and ref.
-ORDER = [("score", True), ("service", False), ("ref", False)]
-_OPEN_ACTIONS = ("planned", "in_progress")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +50,7 @@ class CorporateRow:
 
 @dataclass(frozen=True, slots=True)
 class CorporateReport:
-    """The corporate register now."""
+    """The corporate register on a day (today, or `as_of`), as recorded at a moment when given."""
 
     as_of: date
     generated_at: datetime
@@ -61,49 +58,87 @@ class CorporateReport:
     appetite_version: int | None  # the statement above_appetite used
     rows: list[CorporateRow]
     heatmap: HeatmapCells  # the open escalated risks, residual
+    as_recorded: datetime | None = None  # only what had been stored by then (None: everything)
+    appetite: AppetiteBasis | None = None  # the statement in force on the day
+    since: date | None = None  # direction of travel: the movement since the end of the day before
 
     @property
     def services(self) -> int:
         """How many services the escalated risks come from."""
         return len({r.risk.service_code for r in self.rows})
 
+    @property
+    def open_risks(self) -> list[RiskRow]:
+        """The open escalated risks (those the heat map places)."""
+        return [row.risk for row in self.rows if row.risk.status == "open"]
+
 
 def corporate_register(
-    session: Session, matrix: Matrix, *, today: date, service_codes: Sequence[str] | None = None
+    session: Session,
+    matrix: Matrix,
+    *,
+    today: date,
+    as_of: date | None = None,
+    as_recorded: datetime | None = None,
+    service_codes: Sequence[str] | None = None,
 ) -> CorporateReport:
-    """The escalated risks of `service_codes` (None: every service) as they stand today."""
-    flt = RiskFilter(services=service_codes, status="all", escalated=True, sort=ORDER)
-    found = listing.every(session, flt, today=today)
+    """The risks of `service_codes` (None: every service) escalated at the end of `as_of`
+    (default today), at their positions then, as recorded at `as_recorded` when given (the
+    decisions, reviews and actions stored by then): the same paper however much is recorded
+    later. Direction of travel: the movement group since the start of the financial half."""
+    day = as_of or today
+    since = half_containing(day).start
+    # as recorded at a moment: the register of a day; otherwise today's reads the current rows
+    dated = day if as_recorded is not None or day < today else None
+    found = queries._rows(session, service_codes, dated, "all", as_recorded, escalated=True)
+    found.sort(key=_worst_first)
     ids = [r.id for r in found]
-    since = half_containing(today).start - timedelta(days=1)
-    before = _scores_on(session, ids, since)
-    decisions = escalation.escalations_in_force(session, ids, None)
-    actions = _open_actions(session, ids, today)
-    appetite = statements.in_force(session, today)
+    before = {
+        r.id: r
+        for r in queries._rows(session, service_codes, since - timedelta(days=1), "all", as_recorded, ids=ids)
+    }
+    decisions = escalation.escalations_in_force(session, ids, dated, as_recorded)
+    actions = queries._actions(session, ids, day, today, as_recorded)
+    appetite = queries.appetite_on(session, day, as_recorded)
     rows = []
     for r in found:
+        start = before.get(r.id)
+        risk = queries._risk_row(r, day, start, movement_group(r, start), actions.get(r.id, ()), appetite)
         decision = decisions[r.id]
-        score = r.residual.score if r.residual else None
         rows.append(
             CorporateRow(
-                risk=_report_row(r, today, since, before),
+                risk=risk,
                 strategic_refs=escalation.strategic_refs(r.aliases),
                 escalated_on=decision.on,
                 escalation_reason=decision.reason,
                 escalated_by=decision.recorded_by,
-                actions=tuple(actions.get(r.id, ())),
-                above_appetite=statements.is_above(appetite, r.category, score),  # as row_above_appetite
+                actions=tuple(action_line(a) for a in risk.actions if a.open),
+                above_appetite=risk.above_appetite,
             )
         )
     open_rows = [row.risk for row in rows if row.risk.status == "open"]
     return CorporateReport(
-        as_of=today,
+        as_of=day,
         generated_at=utcnow(),
         matrix=matrix,
         appetite_version=appetite.version if appetite else None,
         rows=rows,
         heatmap=cells_of(open_rows, "residual"),
+        as_recorded=as_recorded,
+        appetite=appetite,
+        since=since,
     )
+
+
+def _worst_first(r: ListedRisk) -> tuple[bool, int, str, str]:
+    """Worst first (the unassessed last), then by service and ref."""
+    return (r.residual is None, -(r.residual.score if r.residual else 0), r.service_code, r.ref)
+
+
+def action_line(action: ActionRow) -> str:
+    """An open action in one line: 'Replace the casework system (Head of ICT, due 31 March 2027)'."""
+    late = ", overdue" if action.overdue else ""
+    return f"{action.description} ({action.owner}, due {format_day(action.due_on)}{late})"
 
 
 def row_above_appetite(appetite: statements.Appetite | None, row: RiskRow) -> bool | None:
@@ -112,72 +147,32 @@ def row_above_appetite(appetite: statements.Appetite | None, row: RiskRow) -> bo
     return statements.is_above(appetite, row.category, row.residual.score if row.residual else None)
 
 
-def _scores_on(session: Session, ids: list[int], day: date) -> dict[int, int | None]:
-    """The residual score in force at the end of `day` of each of `ids` reviewed by then."""
-    if not ids:
-        return {}
-    rv = table_of(Review).c
-    found = session.execute(
-        sa.select(rv.risk_id, rv.residual_score).where(
-            rv.risk_id.in_(ids),
-            rv.reviewed_on <= day,
-            or_(rv.superseded_on.is_(None), rv.superseded_on > day),
-        )
+def basis_lines(report: CorporateReport) -> list[str]:
+    """What the corporate register stands on: its day, the moment it was recorded at, when it
+    was produced, how many risks from how many services, the matrix and the appetite."""
+    count = len(report.rows)
+    lines = [f"Risks escalated by the services, as at {format_long_day(report.as_of)}"]
+    if report.as_recorded is not None:
+        lines.append(f"As recorded at {format_moment(report.as_recorded)}: nothing stored later is shown")
+    appetite = (
+        f"appetite statement version {report.appetite_version}"
+        if report.appetite_version
+        else "no appetite statement in force"
     )
-    return {int(row.risk_id): row.residual_score for row in found}
-
-
-def _open_actions(session: Session, ids: list[int], today: date) -> dict[int, list[str]]:
-    """Each risk's planned and in-progress actions, soonest due first, as one line each."""
-    if not ids:
-        return {}
-    a = table_of(Action).c
-    found = session.execute(
-        sa.select(a.risk_id, a.description, a.owner, a.due_on)
-        .where(a.risk_id.in_(ids), a.status.in_(_OPEN_ACTIONS))
-        .order_by(a.risk_id, a.due_on, a.id)
+    lines.append(
+        f"Produced {format_moment(report.generated_at)} · {count} risk{'' if count == 1 else 's'} from "
+        f"{report.services} service{'' if report.services == 1 else 's'} · {report.matrix.name} · {appetite}"
     )
-    actions: dict[int, list[str]] = {}
-    for risk_id, description, owner, due_on in found:
-        late = ", overdue" if due_on < today else ""
-        actions.setdefault(risk_id, []).append(f"{description} ({owner}, due {format_day(due_on)}{late})")
-    return actions
+    return lines
 
 
-def _report_row(r: listing.RiskRow, today: date, since: date, before: dict[int, int | None]) -> RiskRow:
-    """The risk as a report row, its direction of travel since the end of `since` (as the
-    service register reckons it: new when opened or first assessed since then)."""
-    score = r.residual.score if r.residual else None
-    previous = before.get(r.id)
-    if r.status == "closed":
-        direction = "closed"
-    elif r.opened_on > since or r.id not in before:
-        direction = "new" if score is not None else "unchanged"
-    elif score is None or score == previous:
-        direction = "unchanged"
-    else:
-        direction = "up" if score > (previous or 0) else "down"
-    return RiskRow(
-        risk_id=r.id,
-        service_code=r.service_code,
-        service_name=r.service_name,
-        ref=r.ref,
-        aliases=tuple(r.aliases),
-        title=r.title,
-        consequence=r.consequence,
-        owner=r.owner,
-        category=r.category,
-        response=r.response or "",
-        status=r.status,
-        controls=tuple(r.controls),
-        residual=r.residual,
-        inherent=r.inherent,
-        target=r.target,
-        last_reviewed_on=r.last_reviewed_on,
-        next_review_due=r.next_review_due,
-        overdue=r.overdue_on(today),
-        previous_score=previous,
-        direction=direction,
+def direction_basis(report: CorporateReport) -> str:
+    """How the direction of travel is reckoned, in the register's own dates."""
+    since = report.since or half_containing(report.as_of).start
+    start = format_long_day(since - timedelta(days=1))
+    return (
+        f"Direction of travel: the risk's movement since {start} (the end of the day before the "
+        f"financial half), as in the service's register and the six-monthly report."
     )
 
 
@@ -193,6 +188,8 @@ _FILES: frozenset[Format] = frozenset(("xlsx", "csv"))
 _CSV: frozenset[Format] = frozenset(("csv",))
 
 #: The corporate register's columns (see app/reports/columns.py).
+#: The PDF widths (mm) fill the 277 mm of a landscape page: each heading and each word of a
+#: date, a service name or a direction stays whole (looked at on the rendered page).
 CORPORATE: tuple[Column[CorporateRow], ...] = (
     Column("service_code", "Service code", lambda c: c.risk.service_code, formats=_CSV),
     Column(
@@ -208,34 +205,34 @@ CORPORATE: tuple[Column[CorporateRow], ...] = (
         "strategic_refs",
         "Strategic ref",
         lambda c: " ".join(c.strategic_refs),
-        pdf_width=14,
+        pdf_width=16.5,
         xlsx_width=10,
         pdf_header="Strategic",
     ),
-    Column("title", "Risk", lambda c: c.risk.title, pdf_width=28, xlsx_width=32),
+    Column("title", "Risk", lambda c: c.risk.title, pdf_width=23, xlsx_width=32),
     Column("category", "Category", lambda c: c.risk.category or "", "word", formats=_FILES, xlsx_width=13),
     Column("owner", "Owner", lambda c: c.risk.owner, pdf_width=18, xlsx_width=24),
-    *assessment("residual", "Residual", _residual, pdf_widths=(7, 7, 11, 16), xlsx_widths=(11, 9, 9, 12)),
-    Column("above_appetite", "Appetite", _appetite, pdf_width=14, xlsx_width=10),
+    *assessment("residual", "Residual", _residual, pdf_widths=(6, 6, 11, 15), xlsx_widths=(11, 9, 9, 12)),
+    Column("above_appetite", "Appetite", _appetite, pdf_width=15.5, xlsx_width=10),
     Column(
         "direction",
         "Direction of travel",
         lambda c: c.risk.direction,
         "direction",
         pdf_header="Direction",
-        pdf_width=18,
+        pdf_width=17.5,
         xlsx_width=13,
     ),
     Column(
-        "controls", "Control measures", lambda c: c.risk.controls, "controls", pdf_width=38, xlsx_width=45
+        "controls", "Control measures", lambda c: c.risk.controls, "controls", pdf_width=30, xlsx_width=45
     ),
-    Column("actions", "Open actions", lambda c: c.actions, "controls", pdf_width=34, xlsx_width=45),
-    Column("escalated_on", "Escalated", lambda c: c.escalated_on, "day", pdf_width=18, xlsx_width=13),
+    Column("actions", "Open actions", lambda c: c.actions, "controls", pdf_width=26, xlsx_width=45),
+    Column("escalated_on", "Escalated", lambda c: c.escalated_on, "day", pdf_width=17.5, xlsx_width=13),
     Column(
         "escalation_reason",
         "Reason for escalation",
         lambda c: c.escalation_reason,
-        pdf_width=28,
+        pdf_width=18,
         xlsx_width=36,
     ),
     Column(
@@ -243,7 +240,7 @@ CORPORATE: tuple[Column[CorporateRow], ...] = (
         "Next review due",
         lambda c: Due(c.risk.next_review_due, c.risk.overdue),
         "due",
-        pdf_width=18,
+        pdf_width=19,
         xlsx_width=13,
         pdf_header="Next review",
     ),
@@ -265,6 +262,7 @@ def render_corporate_json(report: CorporateReport) -> bytes:
 
     document = {
         "as_of": report.as_of.isoformat(),
+        "as_recorded": report.as_recorded.isoformat() if report.as_recorded is not None else None,
         "generated_at": report.generated_at.isoformat(),
         "matrix": report.matrix.name,
         "appetite_version": report.appetite_version,
@@ -317,12 +315,17 @@ def render_corporate_csv(report: CorporateReport) -> str:
 def render_corporate_html(report: CorporateReport, heatmap_svg: str | None) -> str:
     """The corporate register as an HTML page."""
     from app.reports.html import heatmap_img, render_template
+    from app.reports.words import above_appetite_line, heatmap_coverage
 
     return render_template(
         "corporate.html",
         report=report,
         table=CORPORATE,
         heatmap_img=heatmap_img(report.matrix, report.heatmap, heatmap_svg),
+        basis=basis_lines(report),
+        coverage=heatmap_coverage(report.heatmap, len(report.open_risks)),
+        above_appetite=above_appetite_line(report.appetite, report.open_risks),
+        direction=direction_basis(report),
     )
 
 
@@ -332,13 +335,18 @@ def corporate_document(
     *,
     fmt: str,
     today: date,
+    as_of: date | None = None,
+    as_recorded: datetime | None = None,
     service_codes: Sequence[str] | None = None,
 ) -> Document:
-    """The corporate register in html, pdf, xlsx, csv or json, ready to download."""
-    report = corporate_register(session, matrix, today=today, service_codes=service_codes)
-    content = RENDERERS[fmt](report, f"Corporate register: residual risk, {format_day(today)}")
+    """The corporate register in html, pdf, xlsx, csv or json, ready to download: now, as of
+    the end of `as_of`, as recorded at `as_recorded`."""
+    report = corporate_register(
+        session, matrix, today=today, as_of=as_of, as_recorded=as_recorded, service_codes=service_codes
+    )
+    content = RENDERERS[fmt](report, f"Corporate register: residual risk, {format_day(report.as_of)}")
     media_type = "application/json" if fmt == "json" else MEDIA_TYPES[fmt]
-    return Document(content, media_type, f"corporate-risk-register-{today.isoformat()}.{fmt}")
+    return Document(content, media_type, f"corporate-risk-register-{report.as_of.isoformat()}.{fmt}")
 
 
 # The renderers of each format, (report, heat map title) -> bytes; their modules are

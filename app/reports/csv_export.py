@@ -20,6 +20,7 @@ from app.reports import columns as risk_columns
 from app.reports.columns import Column, action_lines, columns_for
 from app.reports.printable import printable
 from app.reports.rows import RegisterReport, RiskRow
+from app.reports.words import band_words
 
 #: The columns of the register CSV, in order.
 CSV_COLUMNS = tuple(c.heading("csv") for c in columns_for(risk_columns.REGISTER, "csv"))
@@ -74,6 +75,8 @@ def _cell(column: Column[Any], value: Any) -> str:
         return _day(value.day)
     if column.kind == "flag":
         return "yes" if value else "no"
+    if column.kind == "band":
+        return _text(band_words(value))
     return _text(value)
 
 

@@ -19,8 +19,8 @@ from app.errors import NotFound
 from app.reports import queries
 from app.reports.periods import Period
 from app.reports.printable import printable
-from app.reports.rows import HeatmapCells, RegisterReport, ReviewReport
-from app.reports.words import format_long_day
+from app.reports.rows import AppetiteMarks, HeatmapCells, RegisterReport, ReviewReport
+from app.reports.words import appetite_refs_line, format_long_day
 from app.scoring import Matrix
 
 MEDIA_TYPES = {
@@ -82,26 +82,38 @@ def heatmap_document(
     `scope` names the picture; None: the service's name (the codes, for several), and a
     code that is no service raises NotFound.
     """
-    from app.reports.heatmap import heatmap_pair_picture, heatmap_picture
+    from app.reports.heatmap import NOTE_CHARACTERS, heatmap_pair_picture, heatmap_picture
 
     when = as_of or today
     bases = ("inherent", "residual") if basis == "both" else (basis,)
     if as_of is None and as_recorded is None:
-        found = [queries.current_heatmap(session, service_codes, b) for b in bases]
-        names, panels = found[0][0], [cells for _, cells in found]
+        found = [queries.current_heatmap(session, service_codes, b, today) for b in bases]
+        names, panels = found[0][0], [cells for _, cells, _ in found]
+        marks = found[-1][2]  # the residual panel's (appetite is a residual score's limit)
     else:
         names = queries.service_names(session, service_codes) if scope is None and service_codes else {}
         panels = [
             queries.heatmap(session, service_codes, b, as_of=when, as_recorded=as_recorded) for b in bases
         ]
+        marks = (
+            queries.appetite_marks(session, service_codes, as_of=when, as_recorded=as_recorded)
+            if basis != "inherent"
+            else AppetiteMarks(None)
+        )
     if scope is None:
         scope = _scope_name(service_codes, names)
+    # Above appetite is a residual score over its limit: a picture with a residual panel names
+    # those risks and the statement version under the grid, as the register's heat map does.
+    if basis == "inherent":
+        note = ""
+    else:
+        note = appetite_refs_line(marks.version, marks.refs, limit=NOTE_CHARACTERS[basis == "both"])
     if basis == "both":
         title = f"{scope}: inherent and residual risk, {format_long_day(when)}"
-        picture = heatmap_pair_picture(matrix, panels[0], panels[1], title=title, fmt=fmt)
+        picture = heatmap_pair_picture(matrix, panels[0], panels[1], title=title, fmt=fmt, note=note)
     else:
         title = f"{scope}: {basis} risk, {format_long_day(when)}"
-        picture = heatmap_picture(matrix, panels[0], title=title, fmt=fmt)
+        picture = heatmap_picture(matrix, panels[0], title=title, fmt=fmt, note=note)
     slug = "-".join(scope.lower().split())
     filename = f"heatmap-{slug}-{basis}-{when.isoformat()}.{fmt}"
     return Document(picture.content, MEDIA_TYPES[fmt], filename, picture.etag)
@@ -152,9 +164,11 @@ def review_document(
     today: date,
     service_codes: Sequence[str] | None = None,
     as_recorded: datetime | None = None,
+    as_of: date | None = None,
 ) -> Document:
     """The six-monthly review report for `period` in html, pdf, xlsx or json (as recorded at a
-    moment: only what had been stored by then, so a past paper can be produced again)."""
+    moment: only what had been stored by then, so a past paper can be produced again; as of a
+    day: the report as it stood at the end of that day)."""
     report = queries.review_report(
         session,
         matrix,
@@ -163,6 +177,7 @@ def review_document(
         service_codes=service_codes,
         with_registers=fmt != "json",
         as_recorded=as_recorded,
+        as_of=as_of,
     )
     scope = report.service_code or "council"
     name = f"six-monthly-review-{period.label.replace('/', '-').replace(' ', '_')}-{scope}.{fmt}"

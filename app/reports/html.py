@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from app.reports import columns
 from app.reports.colours import ink_on
-from app.reports.columns import Column, action_lines, columns_for, report_actions
+from app.reports.columns import Column, action_lines, column_runs, columns_for, published_in, report_actions
 from app.reports.heatmap import heatmap_description
 from app.reports.printable import printable
 from app.reports.rows import NOT_ASSESSED, HeatmapCells, MovementRow, RegisterReport, ReviewReport
@@ -203,27 +203,23 @@ def header_rows(shown: list[Column[Any]]) -> list[list[HeaderCell]]:
 
 
 def table_plan(shown: list[Column[Any]]) -> list[tuple[Column[Any], ...]]:
-    """The shown columns in runs: one column alone, or every column of a group together."""
-    plan: list[tuple[Column[Any], ...]] = []
-    for index, column in enumerate(shown):
-        if column.group is not None and index and shown[index - 1].group == column.group:
-            plan[-1] = (*plan[-1], column)
-        else:
-            plan.append((column,))
-    return plan
+    """The shown columns in runs: one column alone, or the columns of one assessment's parts."""
+    return column_runs(shown)
 
 
 def row_cells(plan: list[tuple[Column[Any], ...]], row: Any) -> list[tuple[str, Any, Column[Any]]]:
-    """(kind, value, column) of each cell of a row; a group with no value at all (a risk not
-    assessed) is one ("not-assessed", span, column) cell."""
+    """(kind, value, column) of each cell of a row. A rating kept as published is one
+    ("published", Published, column) cell across its parts (columns.published_in, as in the
+    PDF); an assessment group (under one heading) with no value at all (a risk not assessed) is
+    one ("not-assessed", span, column) cell."""
     cells: list[tuple[str, Any, Column[Any]]] = []
     for run in plan:
-        if len(run) == 1:
-            column = run[0]
-            cells.append((column.kind, column.value(row), column))
+        published = published_in(run, row)
+        if published is not None:
+            cells.append(("published", published, run[0]))
             continue
         values = [c.value(row) for c in run]
-        if all(v is None for v in values):
+        if len(run) > 1 and run[0].group is not None and all(v is None for v in values):
             cells.append(("not-assessed", len(run), run[0]))
         else:
             cells.extend((c.kind, v, c) for c, v in zip(run, values, strict=True))

@@ -22,6 +22,7 @@ from app.actions import listing as action_listing
 from app.appetite.statements import Appetite, is_above
 from app.audit.trail import chain_head
 from app.clock import COUNCIL_ZONE
+from app.clock import today as clock_today
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.models import Action, AppetiteStatement, Risk, Service
 from app.models.base import utcnow
@@ -32,6 +33,7 @@ from app.reports.rows import (
     NOT_ASSESSED,
     ActionRow,
     AppetiteBasis,
+    AppetiteMarks,
     EscalationRow,
     ExceptionRow,
     HeatmapCells,
@@ -80,7 +82,7 @@ def register(
     dated = day if as_recorded is not None or day < today else None
     rows = _rows(session, [service.code], dated, "open", as_recorded)
     before = {r.id: r for r in _rows(session, [service.code], since - timedelta(days=1), "all", as_recorded)}
-    actions = _actions(session, [service.code], [r.id for r in rows], day, today, as_recorded)
+    actions = _actions(session, [r.id for r in rows], day, today, as_recorded)
     appetite = appetite_on(session, day, as_recorded)
     risk_rows = [
         _risk_row(
@@ -141,16 +143,18 @@ def heatmap(
 
 
 def current_heatmap(
-    session: Session, service_codes: Sequence[str] | None, basis: str
-) -> tuple[dict[str, str], HeatmapCells]:
-    """The names of the services asked for (a code absent from them is no service), and the
-    refs of their open risks in each cell now; None: every service. One indexed query.
+    session: Session, service_codes: Sequence[str] | None, basis: str, today: date | None = None
+) -> tuple[dict[str, str], HeatmapCells, AppetiteMarks]:
+    """The names of the services asked for (a code absent from them is no service), the refs of
+    their open risks in each cell now, and which of those lie above the appetite statement in
+    force `today` (default: the council's today); None: every service. One indexed query.
 
     The heat map asked for again is drawn from its cache, so this query is most of what the
-    request costs: it reads only (code, name, likelihood, impact, ref), by a statement built
-    once, and finds the services and their risks in the same round trip.
+    request costs: it reads only (code, name, likelihood, impact, ref, category, residual
+    score) and the statement in force, by a statement built once, and finds the services, their
+    risks and the statement in the same round trip.
     """
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"today": today or clock_today()}
     if service_codes is None:
         statement = _current_cells(basis, "every")
     elif len(service_codes) == 1:  # the usual case, without an IN list to expand per request
@@ -159,23 +163,57 @@ def current_heatmap(
         statement, params["codes"] = _current_cells(basis, "some"), list(service_codes)
     names: dict[str, str] = {}
     found: list[tuple[int | None, int | None, str]] = []
-    for code, name, likelihood, impact, ref in session.connection().execute(statement, params):
+    measured: list[tuple[str, str | None, int | None]] = []
+    version: int | None = None
+    limits: list[dict[str, object]] = []
+    for row in session.connection().execute(statement, params):
+        code, name, likelihood, impact, ref, category, score, version, limits = row
         names[code] = name
         if ref is not None:  # a service without an assessed open risk still has its row
             found.append((likelihood, impact, ref))
-    return names, HeatmapCells.of(basis, found)
+            measured.append((ref, category, score))
+    appetite = (
+        Appetite(version, {str(c["category"]): int(str(c["max_score"])) for c in limits or ()})
+        if version is not None
+        else None
+    )
+    above = tuple(ref for ref, category, score in measured if is_above(appetite, category, score))
+    return names, HeatmapCells.of(basis, found), AppetiteMarks(version, above)
 
 
 @lru_cache(maxsize=6)
 def _current_cells(basis: str, services: Literal["one", "some", "every"]) -> Any:
     """The statement of `current_heatmap`, in the order of the risk list's `ORDER` (so each
-    cell lists its refs as `heatmap` does): service, score (highest first), ref, id."""
+    cell lists its refs as `heatmap` does): service, score (highest first), ref, id; with the
+    version and limits of the appetite statement in force on `:today` on every row."""
     prefix = "inherent" if basis == "inherent" else "residual"
     likelihood, impact, score = (
         col(getattr(Risk, f"{prefix}_{part}")) for part in ("likelihood", "impact", "score")
     )
+    in_force = (
+        core_select(col(AppetiteStatement.id))
+        .where(col(AppetiteStatement.approved_on) <= bindparam("today"))
+        .order_by(col(AppetiteStatement.approved_on).desc(), col(AppetiteStatement.version).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = [
+        core_select(getattr(AppetiteStatement, part))
+        .where(col(AppetiteStatement.id) == in_force)
+        .scalar_subquery()
+        for part in ("version", "categories")
+    ]
     assessed = and_(col(Risk.status) == "open", score.is_not(None))
-    columns = (col(Service.code), col(Service.name), likelihood, impact, col(Risk.ref))
+    columns = (
+        col(Service.code),
+        col(Service.name),
+        likelihood,
+        impact,
+        col(Risk.ref),
+        col(Risk.category),
+        col(Risk.residual_score),
+        *statement,
+    )
     order = (col(Service.code), score.desc(), col(Risk.ref), col(Risk.id))
     if services == "every":
         joined = core_select(*columns).join(Service, col(Service.id) == col(Risk.service_id)).where(assessed)
@@ -188,6 +226,33 @@ def _current_cells(basis: str, services: Literal["one", "some", "every"]) -> Any
         .outerjoin(Risk, and_(col(Risk.service_id) == col(Service.id), assessed))
         .where(asked)
         .order_by(*order)
+    )
+
+
+def appetite_marks(
+    session: Session,
+    service_codes: Sequence[str] | None,
+    *,
+    as_of: date,
+    as_recorded: datetime | None = None,
+) -> AppetiteMarks:
+    """Which open risks of `service_codes` (None: every service) lay above the appetite statement
+    in force at the end of `as_of` (as recorded at `as_recorded`), by the risk list's rule."""
+    appetite = appetite_on(session, as_of, as_recorded)
+    if appetite is None:
+        return AppetiteMarks(None)
+    flt = RiskFilter(
+        services=service_codes,
+        status="open",
+        as_of=as_of,
+        as_recorded=as_recorded,
+        basis="residual",
+        sort=ORDER,
+        above_appetite=True,
+        appetite=Appetite(appetite.version, appetite.limits),
+    )
+    return AppetiteMarks(
+        appetite.version, tuple(ref for _, _, ref in listing.cells(session, flt, today=as_of))
     )
 
 
@@ -205,9 +270,13 @@ def review_report(
     service_codes: Sequence[str] | None = None,
     with_registers: bool = True,
     as_recorded: datetime | None = None,
+    as_of: date | None = None,
 ) -> ReviewReport:
     """The six-monthly review report (DOMAIN.md): the register on the report date D (the end of
     a past period, today for the current one) and its movement since the day before the period.
+
+    As of a day (`as_of`, not after today), the report as it stood at the end of that day: D is
+    the end of the period or that day, whichever is earlier.
     """
     codes = list(service_codes) if service_codes is not None else None
     known = services.listing(session, codes)
@@ -219,8 +288,14 @@ def review_report(
             "the period has not started yet",
             errors=[FieldProblem(("query", "period"), "starts after today")],
         )
+    if as_of is not None and period.start > as_of:
+        raise InvalidInput(
+            "the period had not started on as_of",
+            errors=[FieldProblem(("query", "as_of"), f"is before the period's first day {period.start}")],
+        )
     listing_codes = [s.code for s in known]
-    day = min(period.end, today)
+    until = min(as_of, today) if as_of is not None else today
+    day = min(period.end, until)
     before = previous(period)
     earlier = previous(before)
     # The register on each day the report compares: D, the end of the previous period (the day
@@ -237,7 +312,7 @@ def review_report(
     in_period = [
         r for r in at_day if r.status == "open" or (r.closed_on is not None and r.closed_on >= period.start)
     ]
-    actions = _actions(session, listing_codes, [r.id for r in in_period], day, today, as_recorded)
+    actions = _actions(session, [r.id for r in in_period], day, today, as_recorded)
     appetite = appetite_on(session, day, as_recorded)
     decisions = escalations_between(session, period.start, day, listing_codes, recorded_by=as_recorded)
     # each decision's risk by its ref and title on the report date (as recorded then), not today's
@@ -251,7 +326,7 @@ def review_report(
         start = at_start.get(found.id)
         group = movement_group(found, start)
         row = _risk_row(found, day, start, group, actions.get(found.id, ()), appetite)
-        movements[group].append(_movement(row, group, start, found))
+        movements[group].append(_movement(row, group, found))
         if group == "closed":
             continue
         open_rows.append(row)
@@ -312,7 +387,7 @@ def review_report(
         start=period.start,
         end=period.end,
         report_date=day,
-        to_date=period.end >= today,
+        to_date=period.end >= until,
         generated_at=_now(),
         matrix=matrix,
         service_code=known[0].code if codes is not None and len(known) == 1 else None,
@@ -375,6 +450,11 @@ def cells_of(rows: Sequence[RiskRow], basis: str) -> HeatmapCells:
     return HeatmapCells.of(basis, ((v.likelihood, v.impact, ref) for v, ref in values if v is not None))
 
 
+#: The most ids one IN list of a report's reads holds (SQLite allows 32,766 parameters; older
+#: builds 999): a longer list is read in chunks.
+ID_CHUNK = 900
+
+
 def _rows(
     session: Session,
     codes: Sequence[str] | None,
@@ -383,32 +463,52 @@ def _rows(
     as_recorded: datetime | None = None,
     *,
     bands: Sequence[str] = (),
+    escalated: bool | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[listing.RiskRow]:
     """The register rows of `codes` (None: every service), now or as of the end of `as_of`, as
-    recorded at `as_recorded` (which needs `as_of`); only those in `bands`, when given.
+    recorded at `as_recorded` (which needs `as_of`); only those in `bands`, escalated (on the
+    corporate register at the end of the day read) when `escalated`, of `ids`, when given.
 
     Every read of a report's risks goes through here (with `_actions` for their actions), so
     what a report may see (as of a day, as recorded at a moment) is decided in one place.
     """
-    flt = RiskFilter(
-        services=codes, status=status, as_of=as_of, as_recorded=as_recorded, sort=ORDER, bands=bands
-    )
-    return listing.every(session, flt, today=as_of or date.max)
+
+    def read(chunk: Sequence[int] | None) -> list[listing.RiskRow]:
+        flt = RiskFilter(
+            services=codes,
+            status=status,
+            as_of=as_of,
+            as_recorded=as_recorded,
+            sort=ORDER,
+            bands=bands,
+            escalated=escalated,
+            ids=chunk,
+        )
+        return listing.every(session, flt, today=as_of or date.max)
+
+    if ids is None:
+        return read(None)
+    return [row for chunk in chunks(ids) for row in read(chunk)]
+
+
+def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    """`ids` in lists of at most ID_CHUNK (none for no ids)."""
+    return [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
 
 
 def _actions(
     session: Session,
-    codes: Sequence[str],
     risk_ids: Sequence[int],
     day: date,
     today: date,
     as_recorded: datetime | None = None,
 ) -> dict[int, tuple[ActionRow, ...]]:
-    """The actions of each risk as they stood at the end of `day`, soonest due first.
+    """The actions of each of `risk_ids` as they stood at the end of `day`, soonest due first.
 
     An action is there from the day it was recorded. On a past day, or as recorded at a
     moment, its status, due date and completion are those of its dated events then
-    (app.actions.listing.states_on); today, its own.
+    (app.actions.listing.states_on); today, its own. Read `risk_id IN (...)`, in chunks.
     """
     found: dict[int, list[ActionRow]] = {}
     if not risk_ids:
@@ -416,22 +516,21 @@ def _actions(
     recorded_by = datetime.combine(day + timedelta(days=1), time(), COUNCIL_ZONE)
     if as_recorded is not None:
         recorded_by = min(recorded_by, as_recorded + timedelta(microseconds=1))
-    wanted = set(risk_ids)
-    of_services = (
-        core_select(col(Risk.id))
-        .join(Service, col(Service.id) == col(Risk.service_id))
-        .where(col(Service.code).in_(list(codes)))
-    )
-    query = (
-        select(Action)
-        .where(col(Action.risk_id).in_(of_services), col(Action.created_at) < recorded_by)
-        .order_by(col(Action.risk_id), col(Action.due_on), col(Action.id))
-    )
-    actions = [a for a in session.exec(query) if a.risk_id in wanted]
+    actions: list[Action] = []
+    for chunk in chunks(sorted(set(risk_ids))):  # in risk order, chunk after chunk
+        query = (
+            select(Action)
+            .where(col(Action.risk_id).in_(list(chunk)), col(Action.created_at) < recorded_by)
+            .order_by(col(Action.risk_id), col(Action.due_on), col(Action.id))
+        )
+        actions.extend(session.exec(query))
     # On a past day, or as recorded at a moment, each action is what its dated events say then.
     past = day < today or as_recorded is not None
-    ids = [a.id for a in actions if a.id is not None]
-    states = action_listing.states_on(session, ids, day, as_recorded) if past else {}
+    states = {}
+    if past:
+        ids = [a.id for a in actions if a.id is not None]
+        for chunk in chunks(ids):
+            states.update(action_listing.states_on(session, chunk, day, as_recorded))
     for action in actions:
         assert action.id is not None
         state = states.get(action.id) if past else action_listing.current_state(action)
@@ -494,17 +593,8 @@ def _risk_row(
     )
 
 
-def _movement(
-    row: RiskRow, direction: str, start: listing.RiskRow | None, end: listing.RiskRow
-) -> MovementRow:
-    return MovementRow(
-        risk=row,
-        direction=direction,
-        previous_score=row.start.score if row.start is not None else None,
-        previous_band=row.start.band if row.start is not None else None,
-        current_score=end.residual.score if end.residual is not None else None,
-        current_band=end.residual.band if end.residual is not None else None,
-    )
+def _movement(row: RiskRow, direction: str, end: listing.RiskRow) -> MovementRow:
+    return MovementRow(risk=row, direction=direction, previous=row.start, current=end.residual)
 
 
 def _now() -> datetime:

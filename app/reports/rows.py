@@ -129,6 +129,16 @@ class HeatmapCells:
 
 
 @dataclass(frozen=True, slots=True)
+class AppetiteMarks:
+    """Which refs of a heat map's open risks lie above the appetite statement in force (their
+    residual score above their category's limit), and that statement's version (None: no
+    statement in force, so none is measured)."""
+
+    version: int | None
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RegisterReport:
     """The residual-risk register of one service."""
 
@@ -160,10 +170,28 @@ class MovementRow:
 
     risk: RiskRow
     direction: str  # one of DIRECTIONS
-    previous_score: int | None
-    previous_band: str | None
-    current_score: int | None
-    current_band: str | None
+    previous: AssessmentRow | None  # the position on the day before the period (None: none then)
+    current: AssessmentRow | None  # the position on the report date (a closed risk's last one)
+
+    @property
+    def previous_score(self) -> int | None:
+        """The score at the start of the period."""
+        return self.previous.score if self.previous is not None else None
+
+    @property
+    def previous_band(self) -> str | None:
+        """The band at the start of the period."""
+        return self.previous.band if self.previous is not None else None
+
+    @property
+    def current_score(self) -> int | None:
+        """The score on the report date."""
+        return self.current.score if self.current is not None else None
+
+    @property
+    def current_band(self) -> str | None:
+        """The band on the report date."""
+        return self.current.band if self.current is not None else None
 
 
 @dataclass(frozen=True, slots=True)

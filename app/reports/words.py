@@ -7,6 +7,7 @@ the date formats.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from app.clock import COUNCIL_ZONE
@@ -75,10 +76,24 @@ def above_appetite_line(appetite: AppetiteBasis | None, risks: list[RiskRow]) ->
     """Which refs of a heat map lie above appetite, and the statement version that says so."""
     if appetite is None:
         return NO_APPETITE
-    refs = [r.ref for r in risks if r.above_appetite]
+    return appetite_refs_line(appetite.version, [r.ref for r in risks if r.above_appetite])
+
+
+def appetite_refs_line(version: int | None, refs: Sequence[str], limit: int | None = None) -> str:
+    """'Above appetite (statement version 2): CP01, CP03.', 'No risk is above appetite
+    (statement version 2).', or NO_APPETITE (no version: no statement in force). With `limit`
+    (characters), as many refs as fit and then '+N more'."""
+    if version is None:
+        return NO_APPETITE
     if not refs:
-        return f"No risk is above appetite (statement version {appetite.version})."
-    return f"Above appetite (statement version {appetite.version}): {', '.join(refs)}."
+        return f"No risk is above appetite (statement version {version})."
+    head = f"Above appetite (statement version {version}): "
+    shown = len(refs)
+    line = f"{head}{', '.join(refs)}."
+    while limit is not None and len(line) > limit and shown > 1:
+        shown -= 1
+        line = f"{head}{', '.join(refs[:shown])} +{len(refs) - shown} more."
+    return line
 
 
 def appetite_word(above: bool | None) -> str:
@@ -104,6 +119,18 @@ def short_assessment(value: Assessment) -> str:
     """An assessment in one table cell: 'High 9', or for a rating kept as a plan published it
     'Low (4), published without likelihood and impact' (every report says so)."""
     return describe_assessment(value) if value.published else f"{value.band} {value.score}"
+
+
+def band_words(value: str | Assessment) -> str:
+    """What a band cell says: the band's name, or, given a rating kept as published (the band
+    cell of an assessment shown without its likelihood, columns.published_value), 'Low (4),
+    published without likelihood and impact'."""
+    return short_assessment(value) if isinstance(value, Assessment) else value
+
+
+def band_name(value: str | Assessment) -> str:
+    """The band a band cell is coloured by (the published rating's band)."""
+    return value.band if isinstance(value, Assessment) else value
 
 
 def direction_label(direction: str) -> str:
@@ -191,13 +218,6 @@ def heatmap_coverage(cells: HeatmapCells, open_risks: int) -> str:
 def exception_words(reasons: tuple[str, ...]) -> str:
     """'no control measures; treat risk with no open action'."""
     return "; ".join(EXCEPTION_WORDS.get(r, r) for r in reasons)
-
-
-def assessment_words(value: Assessment | None) -> str:
-    """'High 9 (L3 x I3)', or 'Not assessed'."""
-    if value is None:
-        return "Not assessed"
-    return f"{value.band} {value.score} (L{value.likelihood} \u00d7 I{value.impact})"
 
 
 def register_basis(report: RegisterReport) -> list[str]:

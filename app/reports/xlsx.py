@@ -25,10 +25,12 @@ from app.reports import columns as risk_columns
 from app.reports.colours import ink_on
 from app.reports.columns import Column, Kind, action_lines, columns_for, report_actions
 from app.reports.printable import printable
-from app.reports.rows import NOT_ASSESSED, RegisterReport, ReviewReport
+from app.reports.rows import NOT_ASSESSED, AssessmentRow, RegisterReport, ReviewReport
 from app.reports.words import (
     MOVEMENT_ORDER,
     appetite_basis,
+    band_name,
+    band_words,
     direction_label,
     format_long_day,
     period_line,
@@ -63,6 +65,12 @@ class _Band:
     """A cell that shows a band name filled with the band colour."""
 
     name: str | None
+    text: str | None = None  # the words, when not just the name (a rating kept as published)
+
+    @classmethod
+    def of(cls, value: str | AssessmentRow | None) -> _Band:
+        """The cell of a band column's value: a band's name, or a published rating's assessment."""
+        return cls(None) if value is None else cls(band_name(value), band_words(value))
 
 
 def render_register_xlsx(report: RegisterReport) -> bytes:
@@ -143,7 +151,7 @@ class _Styles:
         self.band_headers: dict[str, Format] = {}  # band column headings
         for band in matrix.bands:
             colours = {"bg_color": band.colour, "font_color": ink_on(band.colour), "pattern": 1}
-            self.bands[band.name] = book.add_format({**common, **colours, "bold": True})
+            self.bands[band.name] = book.add_format({**common, **colours, "bold": True, "text_wrap": True})
             self.band_headers[band.name] = book.add_format(
                 {**common, **colours, "bold": True, "text_wrap": True}
             )
@@ -196,7 +204,8 @@ def _table(
 def _write(sheet: Worksheet, row: int, col: int, value: Value | _Band, styles: _Styles) -> None:
     if isinstance(value, _Band):
         if value.name:
-            sheet.write_string(row, col, printable(value.name), styles.bands.get(value.name, styles.bold))
+            text = printable(value.text or value.name)
+            sheet.write_string(row, col, text, styles.bands.get(value.name, styles.bold))
         else:
             sheet.write_blank(row, col, None, styles.text)
     elif value is None or value == "":
@@ -248,7 +257,7 @@ _CELLS: dict[Kind, Callable[[Any], Value | _Band]] = {
     "ref": lambda ref: str(ref.ref),
     "controls": "\n".join,
     "word": lambda word: str(word).replace("_", " ").capitalize(),
-    "band": _Band,
+    "band": _Band.of,
     "due": lambda due: cast(Value, due.day),
     "flag": lambda overdue: "Overdue" if overdue else "",
     "direction": direction_label,

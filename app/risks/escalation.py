@@ -39,16 +39,35 @@ def strategic_refs(aliases: Iterable[str]) -> tuple[str, ...]:
     return tuple(a for a in aliases if STRATEGIC_REF.match(a))
 
 
-def escalated_ids(day: date | None) -> Select[Any]:
-    """The ids of the risks escalated at the end of `day` (None: now), never correlated."""
-    return sa.select(D.risk_id).where(*_in_force(day)).correlate(None)
+def escalated_ids(day: date | None, recorded_by: datetime | None = None) -> Select[Any]:
+    """The ids of the risks escalated at the end of `day` (None: now), as recorded at
+    `recorded_by` when given; never correlated."""
+    return sa.select(D.risk_id).where(*_in_force(day, recorded_by)).correlate(None)
 
 
-def _in_force(day: date | None) -> list[ColumnElement[bool]]:
-    """The decision is an escalation in force at the end of `day` (None: now; no decision is future-dated)."""
-    if day is None:
-        return [D.kind == ESCALATE, D.superseded_on.is_(None)]
-    return [D.kind == ESCALATE, D.decided_on <= day, or_(D.superseded_on.is_(None), D.superseded_on > day)]
+def _in_force(day: date | None, recorded_by: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The decision is an escalation in force at the end of `day` (None: now; no decision is
+    future-dated), as recorded at `recorded_by` when given.
+
+    As recorded at a moment, `superseded_on` cannot be read (a decision recorded later sets
+    it): the decision in force is the risk's latest recorded by then and taking effect by
+    `day`, decisions following one another in id order (each dated on or after the last).
+    """
+    if recorded_by is None:
+        if day is None:
+            return [D.kind == ESCALATE, D.superseded_on.is_(None)]
+        return [
+            D.kind == ESCALATE,
+            D.decided_on <= day,
+            or_(D.superseded_on.is_(None), D.superseded_on > day),
+        ]
+    later = _DECISION.alias("later_decision")
+    after = [later.c.risk_id == D.risk_id, later.c.id > D.id, later.c.recorded_at <= recorded_by]
+    taken = [D.kind == ESCALATE, D.recorded_at <= recorded_by]
+    if day is not None:
+        after.append(later.c.decided_on <= day)
+        taken.append(D.decided_on <= day)
+    return [*taken, ~sa.exists().where(*after)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +124,22 @@ def escalations_between(
     return [Decision(*row) for row in session.execute(_decisions(*conditions))]
 
 
-def escalations_in_force(session: Session, risk_ids: Iterable[int], day: date | None) -> dict[int, Decision]:
-    """The escalation in force at the end of `day` (None: now) of each of `risk_ids` that was escalated."""
+def escalations_in_force(
+    session: Session, risk_ids: Iterable[int], day: date | None, recorded_by: datetime | None = None
+) -> dict[int, Decision]:
+    """The escalation in force at the end of `day` (None: now) of each of `risk_ids` that was
+    escalated, as recorded at `recorded_by` when given."""
     ids = list(risk_ids)
     if not ids:
         return {}
-    found = session.execute(_decisions(D.id.in_(_in_force_decision_ids(day)), D.risk_id.in_(ids)))
+    found = session.execute(
+        _decisions(D.id.in_(_in_force_decision_ids(day, recorded_by)), D.risk_id.in_(ids))
+    )
     return {row[0]: Decision(*row) for row in found}
 
 
-def _in_force_decision_ids(day: date | None) -> Select[Any]:
-    return sa.select(D.id).where(*_in_force(day)).correlate(None)
+def _in_force_decision_ids(day: date | None, recorded_by: datetime | None = None) -> Select[Any]:
+    return sa.select(D.id).where(*_in_force(day, recorded_by)).correlate(None)
 
 
 def decide(

@@ -81,6 +81,8 @@ class RiskFilter:
     appetite: Appetite | None = None
     escalated: bool | None = None
     proposed_escalation: bool | None = None
+    #: Only these risks (None: no such condition): a report reading the same risks on another day.
+    ids: Sequence[int] | None = None
     #: The matrix's worst band (Very High on the 4x4): proposed_escalation reads it.
     top_band: str | None = None
 
@@ -299,7 +301,7 @@ def _rows_query(flt: RiskFilter, ids: Any, *extra: Any) -> Select[Any]:
     """The rows of the risks `ids`, in `flt`'s order: now with their control measures joined,
     or as of a day with the review in force then."""
     rows_of = _RISK.join(_SERVICE, S.id == R.service_id)
-    escalated = R.id.in_(escalated_ids(flt.as_of)).label("escalated")
+    escalated = R.id.in_(escalated_ids(flt.as_of, flt.as_recorded)).label("escalated")
     if flt.as_of is None:
         return (
             sa.select(*_CURRENT_COLUMNS, escalated, *extra)
@@ -658,8 +660,10 @@ def _conditions(flt: RiskFilter, today: date, src: Any, *, review_driven: bool) 
     ident = src.risk_id if review_driven else R.id
     if flt.above_appetite is not None:
         conditions.append(_appetite_condition(flt.appetite, src, on_risk, above=flt.above_appetite))
+    if flt.ids is not None:
+        conditions.append(ident.in_(list(flt.ids)))
     if flt.escalated is not None:
-        escalated = escalated_ids(flt.as_of)
+        escalated = escalated_ids(flt.as_of, flt.as_recorded)
         conditions.append(ident.in_(escalated) if flt.escalated else ident.not_in(escalated))
     if flt.proposed_escalation is not None:
         proposed = _proposed(flt, src, ident, on_risk, open_then)
@@ -714,7 +718,9 @@ def _proposed(flt: RiskFilter, src: Any, ident: Any, on_risk: Any, open_then: An
         made.append(previous.c.reviewed_on <= flt.as_of)
     reviews_after = sa.select(func.count()).select_from(later).where(*after_it).scalar_subquery()
     previous_serious = sa.select(previous.c.id).where(*made, reviews_after == 1).exists()
-    return and_(open_then, ident.not_in(escalated_ids(flt.as_of)), serious(src), previous_serious)
+    return and_(
+        open_then, ident.not_in(escalated_ids(flt.as_of, flt.as_recorded)), serious(src), previous_serious
+    )
 
 
 def _risk_ids(condition: ColumnElement[bool]) -> Select[Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import openpyxl
@@ -205,3 +205,39 @@ def test_the_register_marks_the_risks_above_appetite_in_every_format(client: Tes
         assert "Above appetite (statement version 2): CP02, CP01." in text
     old = flat(register(client, "html", as_of=within(30).isoformat()).text)
     assert "Above appetite (statement version 1): CP02." in old
+
+
+def heatmap_svg(client: TestClient, **params: Any) -> str:
+    response = client.get("/api/v1/reports/heatmap", params={"service": "CP", "format": "svg"} | params)
+    assert response.status_code == 200, response.text
+    return flat(response.text)
+
+
+def test_the_heat_map_names_the_risks_above_appetite_and_the_statement_as_the_register_does(
+    client: TestClient,
+) -> None:
+    """The standalone heat map (PNG and SVG, now, as of a day, as recorded at a moment) says under
+    its grid which risks lie above appetite and by which statement version: the register's line."""
+    build(client)
+    line = "Above appetite (statement version 2): CP02, CP01."
+    assert line in flat(register(client, "html").text)  # the register's heat map says so
+    assert line in heatmap_svg(client)
+    assert line in heatmap_svg(client, basis="both")
+    assert line in heatmap_svg(client, as_recorded=datetime.now(UTC).isoformat())
+    council = client.get("/api/v1/reports/heatmap", params={"format": "svg"})
+    assert line in flat(council.text)
+    assert "Above appetite (statement version 1): CP02." in heatmap_svg(client, as_of=within(30).isoformat())
+    assert "appetite" not in heatmap_svg(client, basis="inherent").lower()  # appetite limits residual risk
+    before = client.get("/api/v1/reports/heatmap", params={"service": "CP"})
+    assert before.headers["content-type"] == "image/png"
+    approve(client, DAY, "open")  # technology open (9): CP01 (8) within it now
+    assert "Above appetite (statement version 3): CP02." in heatmap_svg(client)
+    after = client.get("/api/v1/reports/heatmap", params={"service": "CP"})
+    assert after.headers["ETag"] != before.headers["ETag"]  # the picture says something else
+
+
+def test_without_a_statement_the_heat_map_says_none_is_recorded(client: TestClient) -> None:
+    make_service(client)
+    make_risk(client, ref="CP01", residual=(4, 4), category="technology", reviewed_on=OPENED)
+    assert "No risk appetite statement is recorded" in heatmap_svg(client)
+    assert "No risk appetite statement is recorded" in heatmap_svg(client, as_of=DAY.isoformat())

@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+import re
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -207,3 +210,159 @@ def test_an_imported_strategic_ref_links_the_escalated_risk_to_the_strategic_reg
         assert made.status_code == 201, made.text
     shown = {r["ref"]: r["strategic_refs"] for r in corporate(client)["risks"]}
     assert shown == {"HS06": ["ST05"], "HS07": []}
+
+
+PRODUCED = re.compile(r"Produced [^·<\n\"]*")
+
+
+def papers(client: TestClient, **params: str) -> dict[str, Any]:
+    """What every format of the corporate register says, without the moment it was produced."""
+    found: dict[str, Any] = {}
+    for fmt in ("json", "html", "pdf", "xlsx", "csv"):
+        response = client.get(URL, params={"format": fmt} | params)
+        assert response.status_code == 200, response.text
+        if fmt == "json":
+            data = response.json()
+            data.pop("generated_at")
+            found[fmt] = data
+        elif fmt == "pdf":
+            pages = PdfReader(io.BytesIO(response.content)).pages
+            found[fmt] = [PRODUCED.sub("", page.extract_text()) for page in pages]
+        elif fmt == "xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(response.content))
+            found[fmt] = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        else:
+            found[fmt] = PRODUCED.sub("", response.text)
+    return found
+
+
+def test_a_corporate_register_as_recorded_at_t_is_the_same_after_more_is_recorded(client: TestClient) -> None:
+    """Produced with as_recorded=T, the corporate register says the same however many
+    escalations, de-escalations and backdated reviews are recorded after T; without it, the
+    same request sees them."""
+    risks = _council(client)
+    others = client.get("/api/v1/risks", params={"service": "CP"}).json()["items"]
+    cp01 = next(r for r in others if r["ref"] == "CP01")
+    time.sleep(0.01)
+    moment = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    first = papers(client, as_recorded=moment)
+    assert [r["ref"] for r in first["json"]["risks"]] == ["HS01", "CP02"]
+    assert first["json"]["as_recorded"] is not None
+
+    backdated = today() - timedelta(days=2)
+    for risk_id, kind, body in (
+        (cp01["id"], "escalate", {"reason": "Recorded after T"}),
+        (risks["homes"]["id"], "de-escalate", {"reason": "Recorded after T", "on": backdated.isoformat()}),
+    ):
+        made = client.post(f"/api/v1/risks/{risk_id}/{kind}", json=body)
+        assert made.status_code == 201, made.text
+    late = client.post(
+        f"/api/v1/risks/{risks['ict']['id']}/reviews",
+        json={"residual": {"likelihood": 1, "impact": 2}, "reviewed_on": backdated.isoformat()},
+    )
+    assert late.status_code == 201, late.text
+
+    again = papers(client, as_recorded=moment)
+    for fmt in first:
+        assert again[fmt] == first[fmt], f"the {fmt} corporate register changed"
+    now = corporate(client)
+    assert [r["ref"] for r in now["risks"]] == ["CP01", "CP02"]
+    assert next(r for r in now["risks"] if r["ref"] == "CP02")["residual"]["score"] == 2
+
+
+def test_as_of_a_day_lists_the_risks_escalated_then_at_their_positions_then(client: TestClient) -> None:
+    risks = _council(client)  # CP02 escalated on 1 February 2026, HS01 on 1 March 2026
+    later = today() - timedelta(days=1)
+    reviewed = client.post(
+        f"/api/v1/risks/{risks['ict']['id']}/reviews",
+        json={"residual": {"likelihood": 2, "impact": 2}, "reviewed_on": later.isoformat()},
+    )
+    assert reviewed.status_code == 201, reviewed.text
+
+    def on(day: date) -> dict[str, Any]:
+        response = client.get(URL, params={"format": "json", "as_of": day.isoformat()})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert on(date(2026, 1, 31))["risks"] == []
+    february = on(date(2026, 2, 15))
+    assert february["as_of"] == "2026-02-15"
+    (ict,) = february["risks"]
+    assert (ict["ref"], ict["residual"]["score"], ict["escalated_on"]) == ("CP02", 12, "2026-02-01")
+    assert ict["actions"] == []  # the action was recorded after that day
+    assert [r["ref"] for r in on(date(2026, 3, 1))["risks"]] == ["HS01", "CP02"]
+    assert next(r for r in corporate(client)["risks"] if r["ref"] == "CP02")["residual"]["score"] == 4
+    html = client.get(URL, params={"format": "html", "as_of": "2026-02-15"})
+    assert "as at 15 February 2026" in html.text
+    assert html.headers["content-disposition"].endswith("corporate-risk-register-2026-02-15.html")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"as_of": (today() + timedelta(days=1)).isoformat()}, "as_of"),
+        ({"as_of": "1999-12-31"}, "as_of"),
+        ({"as_of": "31/12/2025"}, "as_of"),
+        ({"as_recorded": "2026-01-01T10:00:00"}, "as_recorded"),
+        ({"as_recorded": (datetime.now(UTC) + timedelta(days=2)).isoformat()}, "as_recorded"),
+    ],
+)
+def test_a_bad_day_or_moment_is_refused_naming_the_field(
+    client: TestClient, params: dict[str, str], field: str
+) -> None:
+    for path in ("corporate-register", "heatmap", "register", "six-monthly"):
+        extra = {"service": "CP"} if path == "register" else {}
+        response = client.get(f"/api/v1/reports/{path}", params=params | extra)
+        assert response.status_code == 422, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert field in response.text, (path, response.text)
+
+
+def test_every_report_and_the_heat_map_take_as_of_and_as_recorded(client: TestClient) -> None:
+    _council(client)
+    moment = datetime.now(UTC).isoformat()
+    day = (today() - timedelta(days=1)).isoformat()
+    for path, params in (
+        ("corporate-register", {"format": "json"}),
+        ("register", {"service": "CP", "format": "json"}),
+        ("six-monthly", {"period": "current", "format": "json"}),
+        ("heatmap", {"format": "svg"}),
+    ):
+        response = client.get(
+            f"/api/v1/reports/{path}", params=params | {"as_of": day, "as_recorded": moment}
+        )
+        assert response.status_code == 200, (path, response.text)
+    six = client.get(
+        "/api/v1/reports/six-monthly", params={"period": "current", "format": "json", "as_of": day}
+    ).json()
+    assert six["report_date"] == min(day, six["end"])
+
+
+def test_the_command_line_takes_as_of_and_as_recorded(
+    client: TestClient, database_url: str, tmp_path: Path
+) -> None:
+    _council(client)
+    moment = datetime.now(UTC).isoformat()
+    done = riskreg(
+        tmp_path,
+        "report",
+        "corporate-register",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-02-15",
+        "--as-recorded",
+        moment,
+        "-o",
+        "c.json",
+        database_url=database_url,
+    )
+    assert done.returncode == 0, done.stderr
+    written = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert (written["as_of"], [r["ref"] for r in written["risks"]]) == ("2026-02-15", ["CP02"])
+    refused = riskreg(
+        tmp_path, "report", "corporate-register", "--as-recorded", "2026-01-01", database_url=database_url
+    )
+    assert refused.returncode == 1
+    assert "--as-recorded" in refused.stderr + refused.stdout

@@ -121,7 +121,7 @@ def test_every_view_of_a_risk_agrees(register: TestClient, engine: Any) -> None:
 
     # the heat map cells: the query behind the picture, and the register's table of it
     with Session(engine) as session:
-        _, cells = current_heatmap(session, ["CP"], "residual")
+        _, cells, _ = current_heatmap(session, ["CP"], "residual")
     from_query = {ref: key for key, refs in cells.cells.items() for ref in refs}
     html = _get(client, "/api/v1/reports/register", service="CP", format="html").text
     from_table: dict[str, tuple[int, int]] = {}
@@ -133,3 +133,50 @@ def test_every_view_of_a_risk_agrees(register: TestClient, engine: Any) -> None:
             from_table[ref] = (int(likelihood), int(impact))
     assessed = {ref: p for ref, p in positions.items() if p is not None}
     assert from_query == from_table == assessed
+
+
+def test_the_corporate_register_says_what_the_register_and_the_six_monthly_report_say(
+    register: TestClient,
+) -> None:
+    """The escalated risks' owner, control measures, position and direction of travel on the
+    corporate register are those of the service's register and the six-monthly report of the
+    current half (one reading of the rows, one movement rule): CP05 opened in the half is "new",
+    CP04 never assessed "not_assessed", as the other two say."""
+    client = register
+    listed = {r["ref"]: r for r in _get(client, "/api/v1/risks", service="CP", status="open").json()["items"]}
+    escalated = ["CP01", "CP02", "CP04", "CP05"]
+    for ref in escalated:
+        made = client.post(f"/api/v1/risks/{listed[ref]['id']}/escalate", json={"reason": f"Escalate {ref}"})
+        assert made.status_code == 201, made.text
+
+    def seen(risks: list[dict[str, Any]]) -> dict[str, tuple[str, list[str], Any, str]]:
+        return {
+            r["ref"]: (r["owner"], r["controls"], _position(r["residual"]), r["direction"])
+            for r in risks
+            if r["ref"] in escalated
+        }
+
+    corporate = _get(client, "/api/v1/reports/corporate-register", format="json").json()
+    assert [r["ref"] for r in corporate["risks"]] == ["CP01", "CP05", "CP02", "CP04"]  # worst first
+    register_json = _get(client, "/api/v1/reports/register", service="CP", format="json").json()
+    report = _get(client, "/api/v1/reports/six-monthly", period="current", format="json").json()
+    expected = {
+        ref: (listed[ref]["owner"], listed[ref]["controls"], position, direction)
+        for ref, (position, direction) in EXPECTED.items()
+        if ref in escalated
+    }
+    assert seen(corporate["risks"]) == seen(register_json["risks"]) == seen(report["risks"]) == expected
+
+    # the CSV and the XLSX of the corporate register say the same directions
+    rows = list(
+        csv.DictReader(io.StringIO(_get(client, "/api/v1/reports/corporate-register", format="csv").text))
+    )
+    assert {r["ref"]: r["direction"] for r in rows} == {ref: d for ref, (*_, d) in expected.items()}
+    book = openpyxl.load_workbook(
+        io.BytesIO(_get(client, "/api/v1/reports/corporate-register", format="xlsx").content)
+    )
+    table = list(book.worksheets[0].iter_rows(values_only=True))
+    column = table[0].index("Direction of travel")
+    assert {r[0]: r[column] for r in table[1:]} == {
+        ref: direction_label(d) for ref, (*_, d) in expected.items()
+    }

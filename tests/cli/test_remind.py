@@ -5,7 +5,9 @@ one recorded in the audit trail, none that was not; `--dry-run` prints them and 
 from __future__ import annotations
 
 import socket
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -100,6 +102,34 @@ def smtp(port: int) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Server:
+    """The running test SMTP server (what it accepted, its port), and `riskreg remind` run
+    against it on the test's database."""
+
+    box: Mailbox
+    port: int
+    cwd: Path
+    database_url: str
+
+    def remind(self, *args: str, settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """`riskreg remind ARGS` with this server's SMTP settings (and `settings` over them)."""
+        return riskreg(
+            self.cwd,
+            "remind",
+            *args,
+            database_url=self.database_url,
+            settings=smtp(self.port) | (settings or {}),
+        )
+
+
+@pytest.fixture
+def server(mailbox: tuple[Mailbox, int], tmp_path: Path, database_url: str) -> Server:
+    """The SMTP server of `mailbox` and the command that sends to it."""
+    box, port = mailbox
+    return Server(box, port, tmp_path, database_url)
+
+
 def days(n: int) -> str:
     return (today() + timedelta(days=n)).isoformat()
 
@@ -157,14 +187,10 @@ def register(client: TestClient) -> dict[str, Any]:
 
 
 def test_each_service_is_told_what_is_due_and_overdue_and_it_is_recorded(
-    tmp_path: Path,
-    database_url: str,
-    client: TestClient,
-    register: dict[str, int],
-    mailbox: tuple[Mailbox, int],
+    client: TestClient, register: dict[str, int], server: Server
 ) -> None:
-    box, port = mailbox
-    ran = riskreg(tmp_path, "remind", database_url=database_url, settings=smtp(port))
+    box = server.box
+    ran = server.remind()
     assert ran.returncode == 0, ran.stderr
     ((recipients, message),) = box.messages()
     assert recipients == ["cp@council.example.gov.uk"]
@@ -195,7 +221,7 @@ def test_each_service_is_told_what_is_due_and_overdue_and_it_is_recorded(
     assert entry["after"]["actions"] == [register["overdue"], register["due"]]
     assert entry["after"]["to"] == "cp@council.example.gov.uk"
     # Within 120 days the far action is due too, and Housing's.
-    wider = riskreg(tmp_path, "remind", "--within", "120", database_url=database_url, settings=smtp(port))
+    wider = server.remind("--within", "120")
     assert wider.returncode == 0, wider.stderr
     assert [r for r, _ in box.messages()[1:]] == [
         ["cp@council.example.gov.uk"],
@@ -205,16 +231,10 @@ def test_each_service_is_told_what_is_due_and_overdue_and_it_is_recorded(
 
 
 def test_a_dry_run_prints_the_emails_and_sends_and_records_nothing(
-    tmp_path: Path,
-    database_url: str,
-    client: TestClient,
-    register: dict[str, int],
-    mailbox: tuple[Mailbox, int],
+    client: TestClient, register: dict[str, int], server: Server
 ) -> None:
-    box, port = mailbox
-    ran = riskreg(
-        tmp_path, "remind", "--dry-run", "--within", "60", database_url=database_url, settings=smtp(port)
-    )
+    box = server.box
+    ran = server.remind("--dry-run", "--within", "60")
     assert ran.returncode == 0, ran.stderr
     assert "To: cp@council.example.gov.uk" in ran.stdout
     assert (
@@ -241,36 +261,21 @@ def test_smtp_down_names_the_service_not_told_exits_non_zero_and_records_nothing
 
 
 def test_a_refused_recipient_fails_its_service_only(
-    tmp_path: Path,
-    database_url: str,
-    client: TestClient,
-    register: dict[str, int],
-    mailbox: tuple[Mailbox, int],
+    client: TestClient, register: dict[str, int], server: Server
 ) -> None:
-    box, port = mailbox
+    box = server.box
     changed = client.patch("/api/v1/services/HS", json={"contact_email": "housing@refused.example"})
     assert changed.status_code == 200, changed.text
-    ran = riskreg(tmp_path, "remind", "--within", "120", database_url=database_url, settings=smtp(port))
+    ran = server.remind("--within", "120")
     assert ran.returncode != 0
     assert "HS (Housing) was not told: the server refused housing@refused.example (550" in ran.stderr
     assert [r for r, _ in box.messages()] == [["cp@council.example.gov.uk"]]
     assert [e["entity_id"] for e in reminders_sent(client)] == ["CP"]
 
 
-def test_a_wrong_password_is_not_told(
-    tmp_path: Path,
-    database_url: str,
-    client: TestClient,
-    register: dict[str, int],
-    mailbox: tuple[Mailbox, int],
-) -> None:
-    box, port = mailbox
-    ran = riskreg(
-        tmp_path,
-        "remind",
-        database_url=database_url,
-        settings=smtp(port) | {"RISKREG_SMTP_PASSWORD": "wrong", "RISKREG_SMTP_TIMEOUT_SECONDS": "3"},
-    )
+def test_a_wrong_password_is_not_told(client: TestClient, register: dict[str, int], server: Server) -> None:
+    box = server.box
+    ran = server.remind(settings={"RISKREG_SMTP_PASSWORD": "wrong", "RISKREG_SMTP_TIMEOUT_SECONDS": "3"})
     assert ran.returncode != 0
     assert "CP (Community Partnerships) was not told:" in ran.stderr
     assert box.messages() == []

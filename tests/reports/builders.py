@@ -118,13 +118,9 @@ def risk(
 
 
 def heatmap_cells(risks: list[RiskRow], basis: str = "residual") -> HeatmapCells:
-    """The refs of open risks per cell on `basis`."""
-    cells: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for r in risks:
-        a = r.residual if basis == "residual" else r.inherent
-        if a is not None and r.status == "open":
-            cells[(a.likelihood, a.impact)].append(r.ref)
-    return HeatmapCells(basis, {k: tuple(v) for k, v in cells.items()})
+    """The refs of open risks per cell on `basis` (a published rating in none: counted)."""
+    values = ((r.residual if basis == "residual" else r.inherent, r) for r in risks if r.status == "open")
+    return HeatmapCells.of(basis, ((a.likelihood, a.impact, r.ref) for a, r in values if a is not None))
 
 
 def register(
@@ -247,15 +243,15 @@ def review_report(
 def movement(r: RiskRow, matrix: Matrix | None = None) -> MovementRow:
     """The movement row of `r` across the period."""
     m = matrix or default_matrix()
-    prev_bands = m.bands_for_score(r.previous_score) if r.previous_score is not None else []
-    return MovementRow(
-        risk=r,
-        direction=r.direction,
-        previous_score=r.previous_score,
-        previous_band=prev_bands[-1].name if prev_bands else None,
-        current_score=r.residual.score if r.residual else None,
-        current_band=r.residual.band if r.residual else None,
-    )
+    previous = r.start
+    if previous is None and r.previous_score is not None:
+        bands = m.bands_for_score(r.previous_score)
+        # a scored position (a cell of that score when there is one): not a published rating
+        lk, ik = next(
+            ((c.likelihood, c.impact) for c in m.cells if c.score == r.previous_score), (1, r.previous_score)
+        )
+        previous = AssessmentRow(lk, ik, r.previous_score, bands[-1].name if bands else m.bands[0].name)
+    return MovementRow(risk=r, direction=r.direction, previous=previous, current=r.residual)
 
 
 _CONTROLS = (

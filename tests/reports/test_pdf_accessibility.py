@@ -7,6 +7,7 @@ import io
 import itertools
 import weakref
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from app.reports.pdf import render_register_pdf, render_review_pdf
 from app.reports.pdf.canvas import Canvas
 from app.reports.pdf.corporate import render_corporate_pdf
 from app.reports.pdf.tagging import collector_paused
+from app.reports.rows import AssessmentRow, RegisterReport
 
 from .builders import (
     community_partnerships,
@@ -48,6 +50,18 @@ def five_band_review_pdf() -> bytes:
     return render_review_pdf(report, render_heatmap(matrix, report.heatmap, title="Council"))
 
 
+def published_register() -> RegisterReport:
+    """A register whose first two risks have ratings kept as published (band and score only)."""
+    risks = community_partnerships()
+    published = [replace(r, residual=AssessmentRow(None, None, 4, "Low")) for r in risks[:2]]
+    return register(published + risks[2:])
+
+
+def published_register_pdf() -> bytes:
+    report = published_register()
+    return render_register_pdf(report, render_heatmap(report.matrix, report.heatmap, title="CP"))
+
+
 def corporate_pdf() -> bytes:
     report = corporate_report(many_risks(60))
     return render_corporate_pdf(report, render_heatmap(report.matrix, report.heatmap, title="Corporate"))
@@ -58,6 +72,7 @@ DOCUMENTS = {
     "review": review_pdf,
     "five-band review": five_band_review_pdf,
     "corporate register": corporate_pdf,
+    "register with published ratings": published_register_pdf,
 }
 
 
@@ -211,3 +226,20 @@ def test_a_written_document_is_freed_without_the_collector():
         assert written() is None
     finally:
         gc.enable()
+
+
+def test_a_published_rating_is_one_cell_spanning_its_parts():
+    """A rating kept as published is one TD across likelihood, impact, score and band (ColSpan 4),
+    so every row still covers the header's columns."""
+    report = published_register()
+    _, root = tree(published_register_pdf())
+    register_table = [e for e in elements(root) if e["/S"] == "/Table"][-1]
+    header, *rows = children(register_table, "/TR")
+    width = len(children(header, "/TH"))
+    spans = []
+    for row in rows:
+        cells = children(row, "/TD")
+        spans.append(sorted(int(c["/A"]["/ColSpan"]) for c in cells if "/A" in c and "/ColSpan" in c["/A"]))
+        covered = sum(int(c["/A"]["/ColSpan"]) if "/A" in c and "/ColSpan" in c["/A"] else 1 for c in cells)
+        assert covered == width - 1
+    assert spans == [[4], [4]] + [[]] * (len(report.risks) - 2)

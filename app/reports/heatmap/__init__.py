@@ -8,7 +8,13 @@ import matplotlib.
 
 from __future__ import annotations
 
-from app.reports.heatmap.layout import HeatmapLayout, cell_refs, heatmap_description, heatmap_layout
+from app.reports.heatmap.layout import (
+    NOTE_CHARACTERS,
+    HeatmapLayout,
+    cell_refs,
+    heatmap_description,
+    heatmap_layout,
+)
 from app.reports.heatmap.pictures import (
     Picture,
     clear_heatmap_cache,
@@ -21,6 +27,7 @@ from app.reports.heatmap.pictures import (
 )
 
 __all__ = [
+    "NOTE_CHARACTERS",
     "HeatmapLayout",
     "Picture",
     "cell_refs",

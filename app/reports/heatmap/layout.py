@@ -25,6 +25,12 @@ _PAIR_AXES = ((0.12, 0.13, 0.36, 0.68), (0.62, 0.13, 0.36, 0.68))
 _REF_FONT_PT = 7.0
 _COUNT_FONT_PT = 14.0
 _KEY_FONT_PT = 7.5
+_NOTE_FONT_PT = 7.5
+#: How many characters the note at the foot of a picture holds: (single grid, pair).
+NOTE_CHARACTERS = (
+    int(_SINGLE_INCHES[0] * DPI / (0.56 * _NOTE_FONT_PT * DPI / 72)) - 4,
+    int(_PAIR_INCHES[0] * DPI / (0.56 * _NOTE_FONT_PT * DPI / 72)) - 4,
+)
 GRID_LINE = "#ffffff"
 PANEL_TITLES = ("Inherent risk", "Residual risk")
 _TEXT = "#1f1f1f"
@@ -120,9 +126,14 @@ Square = list[tuple[float, float]]
 
 
 def composition(
-    matrix: Matrix, layout: HeatmapLayout, panels: tuple[CellsKey, ...], titles: tuple[str, ...]
+    matrix: Matrix,
+    layout: HeatmapLayout,
+    panels: tuple[CellsKey, ...],
+    titles: tuple[str, ...],
+    note: str = "",
 ) -> tuple[list[Label], list[Square], list[str]]:
-    """Every text and band square of the picture, in figure fractions, in drawing order.
+    """Every text and band square of the picture, in figure fractions, in drawing order; `note`
+    (the risks above appetite and the statement version) on one line at the foot.
 
     Everything is placed from `heatmap_layout`: no Axes and no tick machinery, and as few
     texts as the picture needs.
@@ -130,6 +141,9 @@ def composition(
     pair = len(panels) == 2
     title = _one_line(titles[0], 90)
     labels = [Label(0.5, 1 - 12 / layout.height_px, title, "center", "top", 12, bold=True, fixed=False)]
+    if note:
+        line = _one_line(note, NOTE_CHARACTERS[pair])
+        labels.append(Label(0.5, 4 / layout.height_px, line, "center", "bottom", _NOTE_FONT_PT, fixed=False))
     squares: list[Square] = []
     colours: list[str] = []
     _key(matrix, layout, labels, squares, colours)

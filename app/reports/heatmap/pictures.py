@@ -51,9 +51,12 @@ def render_heatmap_pair(
     return heatmap_pair_picture(matrix, inherent, residual, title=title, fmt=fmt).content
 
 
-def heatmap_picture(matrix: Matrix, cells: HeatmapCells, *, title: str, fmt: str = "png") -> Picture:
-    """The heat map of `cells` with its entity tag; the same picture again comes from the cache."""
-    return _cached(matrix, (cells_key(matrix, cells),), (title,), _format(fmt))
+def heatmap_picture(
+    matrix: Matrix, cells: HeatmapCells, *, title: str, fmt: str = "png", note: str = ""
+) -> Picture:
+    """The heat map of `cells` with its entity tag (and `note`, a line under the grid); the
+    same picture again comes from the cache."""
+    return _cached(matrix, (cells_key(matrix, cells),), (title,), _format(fmt), note)
 
 
 def heatmap_pair_picture(
@@ -63,10 +66,11 @@ def heatmap_pair_picture(
     *,
     title: str,
     fmt: str = "png",
+    note: str = "",
 ) -> Picture:
-    """Inherent and residual heat maps side by side, with their entity tag."""
+    """Inherent and residual heat maps side by side, with their entity tag (and `note`)."""
     panels = (cells_key(matrix, inherent), cells_key(matrix, residual))
-    return _cached(matrix, panels, (title, *PANEL_TITLES), _format(fmt))
+    return _cached(matrix, panels, (title, *PANEL_TITLES), _format(fmt), note)
 
 
 def heatmap_cache_info() -> _CacheInfo:
@@ -90,12 +94,14 @@ def _format(fmt: str) -> Format:
 
 
 @lru_cache(maxsize=128)
-def _cached(matrix: Matrix, panels: tuple[CellsKey, ...], titles: tuple[str, ...], fmt: Format) -> Picture:
+def _cached(
+    matrix: Matrix, panels: tuple[CellsKey, ...], titles: tuple[str, ...], fmt: Format, note: str = ""
+) -> Picture:
     # lru_cache is thread safe; two threads missing the same key at once both draw, in turn.
-    digest = hashlib.blake2b(repr((_REVISION, matrix, panels, titles, fmt)).encode(), digest_size=16)
+    digest = hashlib.blake2b(repr((_REVISION, matrix, panels, titles, fmt, note)).encode(), digest_size=16)
     with raster.DRAWING:
         draw = raster.draw_png if fmt == "png" else raster.draw_svg
-        content = draw(matrix, panels, titles)
+        content = draw(matrix, panels, titles, note)
     return Picture(content, f'W/"{digest.hexdigest()}"')
 
 

@@ -42,12 +42,12 @@ RC: dict[RcKeyType, Any] = {
 }
 
 
-def draw_svg(matrix: Matrix, panels: tuple[CellsKey, ...], titles: tuple[str, ...]) -> bytes:
+def draw_svg(matrix: Matrix, panels: tuple[CellsKey, ...], titles: tuple[str, ...], note: str = "") -> bytes:
     """The whole picture drawn as SVG (text kept as text, so it scales and can be read)."""
     import matplotlib
 
     layout = heatmap_layout(matrix, pair=len(panels) == 2)
-    labels, squares, colours = composition(matrix, layout, panels, titles)
+    labels, squares, colours = composition(matrix, layout, panels, titles, note)
     figure = blank_figure(layout)
     add_to_figure(figure, labels, squares, colours)
     out = io.BytesIO()
@@ -56,14 +56,14 @@ def draw_svg(matrix: Matrix, panels: tuple[CellsKey, ...], titles: tuple[str, ..
     return out.getvalue()
 
 
-def draw_png(matrix: Matrix, panels: tuple[CellsKey, ...], titles: tuple[str, ...]) -> bytes:
+def draw_png(matrix: Matrix, panels: tuple[CellsKey, ...], titles: tuple[str, ...], note: str = "") -> bytes:
     """The title, counts and refs drawn onto the cached `background` (matplotlib 3.11 measures,
     shapes and renders text at ~90 us a glyph: the fixed labels were half the work)."""
     import matplotlib
     from matplotlib.text import Text
 
     layout = heatmap_layout(matrix, pair=len(panels) == 2)
-    labels, _, _ = composition(matrix, layout, panels, titles)
+    labels, _, _ = composition(matrix, layout, panels, titles, note)
     figure = blank_figure(layout, clear=False)
     renderer = figure.canvas.get_renderer()
     renderer.restore_region(background(matrix, len(panels) == 2, titles[1:]))

@@ -69,6 +69,7 @@ class Cell:
     text: str
     fill: str | None = None
     bold: bool = False
+    span: int = 1  # how many columns the cell covers (a row with wider cells has fewer of them)
 
 
 Row = Sequence[str | Cell]
@@ -268,7 +269,9 @@ class Canvas(FPDF):
         header_owners = self._row_tags(header, "Column")
         self._draw_row(columns, header, x, 0, header_lines, line_h, size, header_owners)
         for row in rows:
-            laid = self._lay_out(columns, [c if isinstance(c, Cell) else Cell(c) for c in row], size)
+            cells = [c if isinstance(c, Cell) else Cell(c) for c in row]
+            row_columns = columns if len(cells) == len(columns) else _spanned(columns, cells)
+            laid = self._lay_out(row_columns, cells, size)
             total = max(1, *(len(lines) for _, lines in laid))
             done = 0
             owners: list[_Owner] = []
@@ -283,7 +286,7 @@ class Canvas(FPDF):
                 if not owners:  # tagged where the row starts, once it is known which page that is
                     owners = self._row_tags(laid, "Row" if row_headers else None)
                 count = min(fit, need)
-                self._draw_row(columns, laid, x, done, count, line_h, size, owners)
+                self._draw_row(row_columns, laid, x, done, count, line_h, size, owners)
                 done += count
         self._tree.close()
         self.set_y(self.y + 4)
@@ -296,7 +299,11 @@ class Canvas(FPDF):
             ("TH", scope) if scope == "Column" or (scope == "Row" and index == 0) else ("TD", None)
             for index in range(len(laid))
         ]
-        owners: list[_Owner] = list(tree.cells(page, roles))
+        cells = tree.cells(page, roles)
+        for tag, (cell, _) in zip(cells, laid, strict=True):
+            if cell.span > 1:
+                tag.colspan = cell.span
+        owners: list[_Owner] = list(cells)
         for index, (cell, lines) in enumerate(laid):
             if cell.text.startswith("• "):
                 cell_tag = owners[index]
@@ -540,6 +547,19 @@ def _visual(line: str) -> str:
         return BidiParagraph(line, base_direction=TextDirection.LTR).get_reordered_string()
     except Exception:  # pragma: no cover - never let reordering stop a report
         return line
+
+
+def _spanned(columns: list[GridColumn], cells: list[Cell]) -> list[GridColumn]:
+    """The columns of a row whose cells may cover several: one column per cell, as wide as
+    the columns it covers (aligned as the first of them)."""
+    merged = []
+    index = 0
+    for cell in cells:
+        covered = columns[index : index + cell.span]
+        merged.append(GridColumn(covered[0].title, sum(c.width for c in covered), covered[0].align))
+        index += cell.span
+    assert index == len(columns), "a row's cells must cover every column"
+    return merged
 
 
 @lru_cache(maxsize=256)

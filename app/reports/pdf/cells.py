@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from app.reports.columns import Column, Due, Ref, columns_for
+from app.reports.columns import Column, Due, Published, Ref, cells_of_row, column_runs, columns_for
 from app.reports.pdf.canvas import Canvas, Cell, GridColumn, Row, band_cell
 from app.reports.rows import AssessmentRow
 from app.reports.words import direction_label, format_day, short_assessment
@@ -25,11 +25,15 @@ def risk_table(
     """The PDF's table of `columns` (see app/reports/columns.py), one line of cells per row."""
     shown = columns_for(columns, "pdf")
     grid = [GridColumn(c.heading("pdf"), c.pdf_width, "C" if c.kind == "number" else "L") for c in shown]
-    cells: list[Row] = [[_cell(matrix, c, c.value(row)) for c in shown] for row in rows]
+    runs = column_runs(shown)
+    cells: list[Row] = [[_cell(matrix, c, value) for c, value in cells_of_row(runs, row)] for row in rows]
     canvas.grid(grid, cells, caption=caption, row_headers=shown[0].kind == "ref")
 
 
 def _cell(matrix: Matrix, column: Column[Any], value: Any) -> str | Cell:
+    if isinstance(value, Published):  # across the columns of the rating's parts
+        filled = band_cell(matrix, value.value.band)
+        return Cell(value.text, fill=filled.fill, bold=filled.bold, span=value.span)
     kind = column.kind
     if kind == "ref":
         return Cell(ref_text(value), bold=True)

@@ -34,7 +34,7 @@ from fpdf.syntax import PDFObject, PDFString
 class Tag(PDFObject):
     """One structure element: its role, parent, kids (elements or marked content) and page."""
 
-    __slots__ = ("_id", "alt", "kids", "parent", "pg", "role", "scope")
+    __slots__ = ("_id", "alt", "colspan", "kids", "parent", "pg", "role", "scope")
 
     def __init__(
         self, role: str, parent: PDFObject, pg: PDFPage, alt: str | None = None, scope: str | None = None
@@ -48,6 +48,7 @@ class Tag(PDFObject):
         self.kids: list[Tag | int | tuple[PDFPage, int]] = []
         self.alt = alt
         self.scope = scope
+        self.colspan = 1  # a table cell covering several columns (ColSpan)
 
     def page_number(self) -> int:
         """The page the element starts on (fpdf2's StructElem interface)."""
@@ -68,8 +69,10 @@ class Tag(PDFObject):
         extra = ""
         if self.alt is not None:
             extra += f" /Alt {PDFString(self.alt).serialize()}"
-        if self.scope is not None:
-            extra += f" /A <</O /Table /Scope /{self.scope}>>"
+        if self.scope is not None or self.colspan > 1:
+            scope = f" /Scope /{self.scope}" if self.scope is not None else ""
+            span = f" /ColSpan {self.colspan}" if self.colspan > 1 else ""
+            extra += f" /A <</O /Table{scope}{span}>>"
         k = f" /K [{' '.join(kids)}]" if kids else ""
         return f"{self._id} 0 obj\n<</S /{self.role} /P {self.parent._id} 0 R /Pg {page._id} 0 R{extra}{k}>>\nendobj"
 
