@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.access.principal import Role
 from tests.api.builders import make_risk
 from tests.conftest import make_token
-from tests.pages.test_browser import CHROMIUM, server  # noqa: F401 (the fixture)
+from tests.pages.conftest import CHROMIUM
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def serious(page: Any) -> list[str]:
     ]
 
 
-def test_pages_and_html_reports_pass_axe_core(server: str, app, client: TestClient) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_pages_and_html_reports_pass_axe_core(server: str, app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
     _needs("Debian's chromium", CHROMIUM is None, "apt-get install chromium")
     _needs("axe-core", not AXE.exists(), "npm install --no-save axe-core in the project root")
     from playwright.sync_api import sync_playwright
