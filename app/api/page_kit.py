@@ -90,6 +90,7 @@ async def page_principal(request: Request) -> Principal:
         found = None
     if found is None:
         raise SignInNeeded
+    request.state.page_principal = found  # for the header of an error page
     return found
 
 
@@ -212,7 +213,8 @@ def render(
 
 def error_page(request: Request, error: RiskregError) -> HTMLResponse:
     """A domain error as a page with its status: what was refused and where to go from here."""
-    return render(request, "error.html", None, status_code=error.status, error=error)
+    principal: Principal | None = getattr(request.state, "page_principal", None)
+    return render(request, "error.html", principal, status_code=error.status, error=error)
 
 
 class PageRoute(APIRoute):

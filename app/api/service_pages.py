@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -71,8 +72,6 @@ class RegisterFilters:
 
     def query(self, page: int) -> str:
         """The query string of this filter on page `page`."""
-        from urllib.parse import urlencode
-
         pairs = [("band", b) for b in self.bands] + [
             (k, v)
             for k, v in (("category", self.category), ("status", self.status), ("above", self.above))
