@@ -61,13 +61,17 @@ def score_chart(
         f'<desc id="{ident}-desc">{escape(description)}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
     ]
-    for band in matrix.bands:
-        scores = [cell.score for cell in matrix.cells if cell.band.name == band.name]
-        if not scores:
-            continue
-        low, high = max(min(scores) - 0.5, 0), min(max(scores) + 0.5, top)
+    # Each band's stripe runs from its lowest score to the next band's (bands rise with the score).
+    lowest = [
+        (band, min(cell.score for cell in matrix.cells if cell.band.name == band.name))
+        for band in matrix.bands
+        if any(cell.band.name == band.name for cell in matrix.cells)
+    ]
+    for index, (band, low) in enumerate(lowest):
+        bottom = 0 if index == 0 else low - 0.5
+        ceiling = lowest[index + 1][1] - 0.5 if index + 1 < len(lowest) else top
         parts.append(
-            f'<rect x="{LEFT}" y="{y(high):.1f}" width="{plot_w}" height="{y(low) - y(high):.1f}" '
+            f'<rect x="{LEFT}" y="{y(ceiling):.1f}" width="{plot_w}" height="{y(bottom) - y(ceiling):.1f}" '
             f'fill="{band.colour}" fill-opacity="0.25"/>'
         )
     step = max(1, math.ceil(top / 4))
