@@ -14,6 +14,7 @@ from app.api import (
     actions,
     appetite,
     audit,
+    audit_pages,
     docs,
     health,
     imports,
@@ -21,7 +22,9 @@ from app.api import (
     pages,
     problems,
     reports,
+    risk_pages,
     risks,
+    service_pages,
     services,
     signin,
     tokens,
@@ -130,6 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, responses=None if module is health else problems.PROBLEM_RESPONSES)
     app.include_router(docs.router)
     app.include_router(signin.router)
+    for module in (
+        service_pages,
+        risk_pages,
+        audit_pages,
+    ):  # pages for people (HTML, outside the API's schema)
+        app.include_router(module.router)
     app.mount(docs.ASSETS_PATH, docs.ASSETS, name="docs-assets")
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, import_limit=settings.max_import_bytes

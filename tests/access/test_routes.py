@@ -24,6 +24,7 @@ from sqlmodel import col
 
 from app.access.principal import Role
 from app.api.deps import TOKEN_COOKIE
+from app.api.page_kit import PageRoute
 from app.clock import today
 from app.db import transaction
 from app.models import ApiToken
@@ -35,7 +36,7 @@ from tests.conftest import make_token
 
 #: Answer without a token: liveness, the docs, and the sign-in pages for browsers (token and
 #: OpenID Connect, tests/pages/test_oidc.py).
-PUBLIC = {"/health", "/openapi.json", "/docs", "/redoc", "/", "/session", "/session/end"}
+PUBLIC = {"/health", "/openapi.json", "/docs", "/redoc", "/", "/session"}
 PUBLIC |= {"/signin/oidc", "/signin/callback", "/signout"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -159,8 +160,9 @@ def send(
 
 
 def protected(app: FastAPI, world: World | None = None) -> list[Call]:
-    """Every call that needs a token."""
-    return [c for c in calls(app, world) if c.template not in PUBLIC]
+    """Every call of the API that needs a token (the pages for people, which send whoever is not
+    signed in to the sign-in page, are walked by tests/pages/test_page_access.py)."""
+    return [c for c in calls(app, world) if c.template not in PUBLIC and not isinstance(c.route, PageRoute)]
 
 
 def assert_unauthenticated(response: Response, call: Call) -> None:

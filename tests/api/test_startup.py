@@ -72,14 +72,23 @@ def test_building_the_app_loads_no_renderer_importer_or_driver(tmp_path: Path) -
 
 def test_the_warm_up_compiles_the_page_templates() -> None:
     """After the warm-up a page is rendered from the compiled template, not read from disk again."""
-    from app.api import pages
+    from app.api import page_kit, pages
 
-    pages._templates.cache_clear()
+    page_kit.templates.cache_clear()
     pages.warm_up_pages()
-    environment = pages._templates()
+    environment = page_kit.templates()
     assert environment.loader is not None
+    names = environment.list_templates(extensions=["html"])
+    assert {
+        "signin.html",
+        "home.html",
+        "service.html",
+        "review_round.html",
+        "risk.html",
+        "error.html",
+    } <= set(names)
     with patch.object(environment.loader, "get_source", side_effect=AssertionError("read from disk")):
-        for name in ("signin.html", "home.html"):
+        for name in names:
             environment.get_template(name)
 
 

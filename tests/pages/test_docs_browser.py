@@ -8,12 +8,12 @@ import pytest
 
 from app.access.principal import Role
 from tests.conftest import make_token
-from tests.pages.test_browser import CHROMIUM, server  # noqa: F401 (the fixture)
+from tests.pages.conftest import CHROMIUM
 
 pytestmark = pytest.mark.browser
 
 
-def test_docs_and_pages_draw_with_no_policy_violation_and_no_other_host(server: str, app) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_docs_and_pages_draw_with_no_policy_violation_and_no_other_host(server: str, app) -> None:  # type: ignore[no-untyped-def]
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser test: install Debian's chromium")
