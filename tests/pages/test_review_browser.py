@@ -1,6 +1,7 @@
 """An officer's and an auditor's day in headless Chromium (Debian's) over a real server: record a
 review round, see the register move, add and complete an action; filter the high-risk list as
-of a past date, and be refused a write. Fields are found by their visible labels."""
+of a past date, and be refused a write. Fields are found by their visible labels. People sign
+in with their council account: the npm oidc-provider on loopback (tests/pages/oidc.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,29 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlmodel import Session, select
 
 from app.access.principal import Role
 from app.clock import today
-from tests.pages.conftest import CHROMIUM, CHROMIUM_ARGS, SignIn, needs_chromium, page_client
+from app.config import Settings
+from app.models import AuditEvent
+from tests.pages.conftest import CHROMIUM, CHROMIUM_ARGS, needs_chromium, page_client
+from tests.pages.oidc import PEOPLE, OidcProvider, oidc_provider, oidc_settings, sign_in_with_oidc  # noqa: F401
 from tests.pages.test_pages import round_fields
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def settings(settings: Settings, oidc_provider: OidcProvider) -> Settings:  # noqa: F811
+    """riskreg signing people in with the provider on loopback."""
+    return oidc_settings(settings, oidc_provider)
+
+
+def sign_in(page: Any, site: str, username: str) -> None:
+    """Sign `username` in through the provider, as a person would, and land on the home page."""
+    sign_in_with_oidc(page, site, username)
+    page.wait_for_selector("#services")
 
 
 def _browser(p: Any) -> Any:
@@ -28,7 +45,7 @@ def _residual_of(page: Any, ref: str) -> str:
     return str(row.locator("td.residual").inner_text()).strip()
 
 
-def test_an_officer_records_a_review_round_and_follows_an_action(server: str, sign_in: SignIn) -> None:
+def test_an_officer_records_a_review_round_and_follows_an_action(server: str, app: FastAPI) -> None:
     needs_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -36,7 +53,7 @@ def test_an_officer_records_a_review_round_and_follows_an_action(server: str, si
         browser = _browser(p)
         try:
             page = browser.new_page()
-            sign_in(page, role=Role.EDITOR, services=["CP"], name="Jane Smith")
+            sign_in(page, server, "jane")  # an editor of CP, by her group
             page.get_by_role("link", name="Community Partnerships (CP)").click()
             page.wait_for_selector("#register")
             assert _residual_of(page, "CP01") == "Very High (12)"
@@ -88,10 +105,18 @@ def test_an_officer_records_a_review_round_and_follows_an_action(server: str, si
             assert page.locator("#score-chart-title").count() == 1
         finally:
             browser.close()
+    with Session(app.state.engine) as session:
+        actors = session.exec(
+            select(AuditEvent.actor).where(
+                AuditEvent.action.in_(["service.review", "action.create", "action.progress", "action.update"])
+            )  # type: ignore[attr-defined]
+        ).all()
+    assert len(actors) >= 4  # the round, and the action made, noted and completed
+    assert set(actors) == {PEOPLE["jane"]["shown"]}  # the audit trail names the person
 
 
 def test_an_auditor_filters_the_high_risks_as_of_a_past_date_and_is_refused_a_write(
-    server: str, sign_in: SignIn, app: FastAPI
+    server: str, app: FastAPI
 ) -> None:
     needs_chromium()
     from playwright.sync_api import sync_playwright
@@ -104,7 +129,7 @@ def test_an_auditor_filters_the_high_risks_as_of_a_past_date_and_is_refused_a_wr
         browser = _browser(p)
         try:
             page = browser.new_page()
-            sign_in(page, role=Role.AUDITOR, name="Internal Audit")
+            sign_in(page, server, "alan")  # an auditor, by his group
             page.get_by_role("link", name="High risks").click()
             page.wait_for_selector("#high-risks")
             assert (
@@ -144,7 +169,7 @@ def test_an_auditor_filters_the_high_risks_as_of_a_past_date_and_is_refused_a_wr
             browser.close()
 
 
-def test_the_service_page_and_review_round_fit_a_phone(server: str, sign_in: SignIn) -> None:
+def test_the_service_page_and_review_round_fit_a_phone(server: str) -> None:
     """At 390 px nothing spills out of its card: wide tables scroll inside theirs."""
     needs_chromium()
     from playwright.sync_api import sync_playwright
@@ -153,7 +178,7 @@ def test_the_service_page_and_review_round_fit_a_phone(server: str, sign_in: Sig
         browser = _browser(p)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
-            sign_in(page, role=Role.EDITOR, services=["CP"])
+            sign_in(page, server, "jane")
             for path in ("/services/CP", "/services/CP/review"):
                 page.goto(server + path)
                 overflowing = page.evaluate(
