@@ -272,3 +272,21 @@ def test_a_deployments_matrix_sets_the_appetite_limits(settings: Any, tmp_path: 
             assert refs(client, above_appetite="true") == ["CP01"]
     finally:
         app.state.engine.dispose()
+
+
+def test_the_corporate_register_pdf_table_fits_the_page(
+    client: TestClient, escalated: dict[str, Any]
+) -> None:
+    """Its columns add up to no more than the width between the margins (a wider table runs off
+    the paper: the Next review column did), and the headings and a post break between words."""
+    from app.reports import columns
+    from app.reports.corporate import CORPORATE
+    from app.reports.pdf.canvas import PAGE_WIDTH
+
+    widths = [c.pdf_width for c in columns.columns_for(CORPORATE, "pdf")]
+    assert sum(widths) <= PAGE_WIDTH, (
+        f"the corporate register is {sum(widths)} mm wide; the page holds {PAGE_WIDTH}"
+    )
+    pages = PdfReader(io.BytesIO(_corporate(client, "pdf").content)).pages
+    words = set("\n".join(p.extract_text() for p in pages).split())
+    assert {"Strategic", "Appetite", "Direction", "Partnerships", "Escalated"} <= words
