@@ -86,7 +86,12 @@ async def sign_in(request: Request) -> Response:
     token = (parse_qs(body).get("token") or [""])[0].strip()
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
-        TOKEN_COOKIE, token, httponly=True, samesite="strict", secure=browser_session.secure(request), max_age=8 * 3600
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=browser_session.secure(request),
+        max_age=8 * 3600,
     )
     return response
 

@@ -197,23 +197,24 @@ CORPORATE: tuple[Column[CorporateRow], ...] = (
         "Ref",
         lambda c: Ref(c.risk.ref, c.risk.aliases, c.risk.status == "closed"),
         "ref",
-        pdf_width=16,
+        pdf_width=14,
         xlsx_width=9,
     ),
-    Column("service", "Service", lambda c: c.risk.service_name, pdf_width=22, xlsx_width=24),
+    Column("service", "Service", lambda c: c.risk.service_name, pdf_width=20, xlsx_width=24),
     Column(
         "strategic_refs",
         "Strategic ref",
         lambda c: " ".join(c.strategic_refs),
-        pdf_width=16.5,
+        pdf_width=17,
         xlsx_width=10,
         pdf_header="Strategic",
     ),
-    Column("title", "Risk", lambda c: c.risk.title, pdf_width=23, xlsx_width=32),
+    Column("title", "Risk", lambda c: c.risk.title, pdf_width=22, xlsx_width=32),
     Column("category", "Category", lambda c: c.risk.category or "", "word", formats=_FILES, xlsx_width=13),
-    Column("owner", "Owner", lambda c: c.risk.owner, pdf_width=18, xlsx_width=24),
+    # wide enough for a post ("Head of Community Partnerships") to break between words
+    Column("owner", "Owner", lambda c: c.risk.owner, pdf_width=20, xlsx_width=24),
     *assessment("residual", "Residual", _residual, pdf_widths=(6, 6, 11, 15), xlsx_widths=(11, 9, 9, 12)),
-    Column("above_appetite", "Appetite", _appetite, pdf_width=15.5, xlsx_width=10),
+    Column("above_appetite", "Appetite", _appetite, pdf_width=16, xlsx_width=10),
     Column(
         "direction",
         "Direction of travel",
@@ -224,15 +225,15 @@ CORPORATE: tuple[Column[CorporateRow], ...] = (
         xlsx_width=13,
     ),
     Column(
-        "controls", "Control measures", lambda c: c.risk.controls, "controls", pdf_width=30, xlsx_width=45
+        "controls", "Control measures", lambda c: c.risk.controls, "controls", pdf_width=25, xlsx_width=45
     ),
-    Column("actions", "Open actions", lambda c: c.actions, "controls", pdf_width=26, xlsx_width=45),
-    Column("escalated_on", "Escalated", lambda c: c.escalated_on, "day", pdf_width=17.5, xlsx_width=13),
+    Column("actions", "Open actions", lambda c: c.actions, "controls", pdf_width=28, xlsx_width=45),
+    Column("escalated_on", "Escalated", lambda c: c.escalated_on, "day", pdf_width=17, xlsx_width=13),
     Column(
         "escalation_reason",
         "Reason for escalation",
         lambda c: c.escalation_reason,
-        pdf_width=18,
+        pdf_width=23.5,
         xlsx_width=36,
     ),
     Column(
