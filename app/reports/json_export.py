@@ -161,13 +161,22 @@ def _action(a: ActionRow) -> dict[str, Any]:
 
 
 def _position(value: AssessmentRow | None) -> dict[str, Any] | None:
-    return None if value is None else {"score": value.score, "band": value.band}
+    if value is None:
+        return None
+    return {"score": value.score, "band": value.band} | _published(value)
 
 
 def _assessment(value: AssessmentRow | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    return {"likelihood": value.likelihood, "impact": value.impact, "score": value.score, "band": value.band}
+    parts = {"likelihood": value.likelihood, "impact": value.impact, "score": value.score, "band": value.band}
+    return parts | _published(value)
+
+
+def _published(value: AssessmentRow) -> dict[str, Any]:
+    """A rating kept as a plan published it says so (`"published": true`; likelihood and impact
+    unknown), as the other formats' "published without likelihood and impact"."""
+    return {"published": True} if value.published else {}
 
 
 def _day(value: date | None) -> str | None:

@@ -83,6 +83,9 @@ def test_the_six_monthly_report_says_a_rating_was_published_in_every_table(
     assert published_end == set(published) - {"CP01"}
     assert {r["ref"] for r in data["risks"] if r["start"] is not None} == set(published)  # all published
     assert {e["ref"] for e in data["groups"]["up"]} == {"CP01"}
+    # the JSON says so too: "published": true beside a score and band
+    assert {ref for ref, r in risks.items() if r["start"].get("published")} == set(published)
+    assert {ref for ref, r in risks.items() if r["residual"].get("published")} == published_end
     starts = {ref: (r["start"]["band"], r["start"]["score"]) for ref, r in risks.items()}
     ends = {ref: (r["residual"]["band"], r["residual"]["score"]) for ref, r in risks.items()}
     moved = 2 * len(published) - 1  # every start, every end but CP01's
@@ -141,6 +144,7 @@ def test_the_register_and_the_corporate_register_say_so_in_every_format(
 ) -> None:
     data = get(client, "register", service="CP", format="json").json()
     ends = {r["ref"]: (r["residual"]["band"], r["residual"]["score"]) for r in data["risks"]}
+    assert {r["ref"] for r in data["risks"] if r["residual"].get("published")} == set(published) - {"CP01"}
     words = {f"{band} ({score}), {PHRASE}" for ref, (band, score) in ends.items() if ref != "CP01"}
 
     html = get(client, "register", service="CP", format="html").text
