@@ -28,15 +28,21 @@ COOKIE = "riskreg_session"
 _SALT = "riskreg.pages.session"
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
+def signer(request: Request, salt: str) -> URLSafeTimedSerializer:
+    """The signer of the pages' cookies and tokens for `salt`: keyed with RISKREG_SESSION_SECRET,
+    or without it one random key per process (so what it signed ends with a restart)."""
     state = request.app.state
-    serializer: URLSafeTimedSerializer | None = getattr(state, "session_serializer", None)
-    if serializer is None:
+    kept: dict[str, URLSafeTimedSerializer] | None = getattr(state, "signers", None)
+    if kept is None:
+        kept = state.signers = {}
+    found = kept.get(salt)
+    if found is None:
         configured = state.settings.session_secret
-        key = configured.get_secret_value() if configured is not None else secrets.token_urlsafe(32)
-        serializer = URLSafeTimedSerializer(key, salt=_SALT)
-        state.session_serializer = serializer
-    return serializer
+        if configured is None and getattr(state, "process_key", None) is None:
+            state.process_key = secrets.token_urlsafe(32)
+        key = configured.get_secret_value() if configured is not None else state.process_key
+        found = kept[salt] = URLSafeTimedSerializer(key, salt=salt)
+    return found
 
 
 def _max_age(request: Request) -> int:
@@ -55,7 +61,7 @@ def read(request: Request) -> dict[str, Any] | None:
     if not value:
         return None
     try:
-        data = _serializer(request).loads(value, max_age=_max_age(request))
+        data = signer(request, _SALT).loads(value, max_age=_max_age(request))
     except BadSignature:  # also SignatureExpired
         return None
     return data if isinstance(data, dict) else None
@@ -65,7 +71,7 @@ def write(request: Request, response: Response, data: dict[str, Any]) -> None:
     """Set this browser's session to `data` (JSON-serialisable), for RISKREG_SESSION_HOURS."""
     response.set_cookie(
         COOKIE,
-        _serializer(request).dumps(data),
+        signer(request, _SALT).dumps(data),
         max_age=_max_age(request),
         httponly=True,
         samesite="lax",

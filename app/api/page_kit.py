@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +31,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from pydantic import BaseModel, ValidationError
 
 from app.access.principal import Action, Principal
@@ -97,17 +96,6 @@ async def page_principal(request: Request) -> Principal:
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
 
 
-def _csrf_signer(request: Request) -> URLSafeTimedSerializer:
-    state = request.app.state
-    signer: URLSafeTimedSerializer | None = getattr(state, "csrf_signer", None)
-    if signer is None:
-        configured = state.settings.session_secret
-        key = configured.get_secret_value() if configured is not None else secrets.token_urlsafe(32)
-        signer = URLSafeTimedSerializer(key, salt=_CSRF_SALT)
-        state.csrf_signer = signer
-    return signer
-
-
 def _binding(request: Request) -> str:
     """What a CSRF token is bound to: the signed-in person, else a digest of the kept token."""
     person = browser_session.principal(browser_session.read(request))
@@ -119,14 +107,14 @@ def _binding(request: Request) -> str:
 
 def csrf_token(request: Request) -> str:
     """A token for this browser's forms: signed, dated, and bound to who is signed in."""
-    return _csrf_signer(request).dumps(_binding(request))
+    return browser_session.signer(request, _CSRF_SALT).dumps(_binding(request))
 
 
 def check_csrf(request: Request, given: str) -> None:
     """403 unless `given` is a token this server signed for the same person or token, not expired."""
     max_age = int(float(request.app.state.settings.session_hours) * 3600)
     try:
-        bound = _csrf_signer(request).loads(given, max_age=max_age) if given else None
+        bound = browser_session.signer(request, _CSRF_SALT).loads(given, max_age=max_age) if given else None
     except BadSignature:  # also SignatureExpired
         bound = None
     if not isinstance(bound, str) or not hmac.compare_digest(bound, _binding(request)):

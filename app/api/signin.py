@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 
 from app.access.people import display_name, groups_of, principal_of
 from app.api import browser_session
@@ -92,7 +91,7 @@ async def oidc_sign_in(request: Request) -> Response:
     response = RedirectResponse(started["url"], status_code=303, headers=_NO_STORE)
     response.set_cookie(
         FLOW_COOKIE,
-        _flow_serializer(request).dumps(flow),
+        browser_session.signer(request, _FLOW_SALT).dumps(flow),
         max_age=_FLOW_SECONDS,
         httponly=True,
         # The provider's redirect back is a top-level navigation from its site: Lax sends it.
@@ -337,31 +336,12 @@ def _local_path(value: str | None) -> str:
     return value
 
 
-def _flow_serializer(request: Request) -> URLSafeTimedSerializer:
-    state = request.app.state
-    serializer: URLSafeTimedSerializer | None = getattr(state, "oidc_flow_serializer", None)
-    if serializer is None:
-        configured = state.settings.session_secret
-        key = configured.get_secret_value() if configured is not None else _process_key(request)
-        serializer = URLSafeTimedSerializer(key, salt=_FLOW_SALT)
-        state.oidc_flow_serializer = serializer
-    return serializer
-
-
-def _process_key(request: Request) -> str:
-    key: str | None = getattr(request.app.state, "oidc_process_key", None)
-    if key is None:
-        key = secrets.token_urlsafe(32)
-        request.app.state.oidc_process_key = key
-    return key
-
-
 def _read_flow(request: Request) -> dict[str, Any]:
     value = request.cookies.get(FLOW_COOKIE)
     flow: Any = None
     if value:
         try:
-            flow = _flow_serializer(request).loads(value, max_age=_FLOW_SECONDS)
+            flow = browser_session.signer(request, _FLOW_SALT).loads(value, max_age=_FLOW_SECONDS)
         except BadSignature:  # also SignatureExpired
             flow = None
     keys = {"state", "nonce", "code_verifier", "redirect_uri", "next"}

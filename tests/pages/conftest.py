@@ -5,15 +5,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -21,6 +17,7 @@ from app.access.principal import Role
 from app.api.deps import TOKEN_COOKIE
 from tests.api.builders import make_risk, make_service
 from tests.conftest import make_token
+from tests.pages.oidc import serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -42,30 +39,14 @@ def needs_chromium() -> None:
         pytest.skip("Debian's chromium is not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(app: FastAPI, client: TestClient) -> Iterator[str]:
     """The app served by uvicorn on loopback, with a small register."""
     make_service(client, "CP", "Community Partnerships")
     make_risk(client, "CP", "CP01", (3, 4), date(2025, 9, 1), title="Total failure of ICT systems")
     make_risk(client, "CP", "CP02", (1, 2), date(2025, 9, 1), title="Loss of accommodation")
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as site:
+        yield site
 
 
 SignIn = Callable[..., None]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from itsdangerous import URLSafeTimedSerializer
 
 from app.access.principal import Role
 from app.api import browser_session
@@ -266,8 +266,7 @@ def test_a_person_signed_in_by_the_session_cookie_is_the_one_the_trail_names(
     app: FastAPI, client: TestClient
 ) -> None:
     register(client)
-    signer = URLSafeTimedSerializer("a-test-key", salt="riskreg.pages.session")
-    app.state.session_serializer = signer
+    signer = browser_session.signer(SimpleNamespace(app=app), "riskreg.pages.session")  # type: ignore[arg-type]
     person = {"name": "Sam Jones <sam@council.gov.uk>", "role": "editor", "services": ["CP"]}
     browser = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
     browser.cookies[browser_session.COOKIE] = signer.dumps({"person": person})
