@@ -9,6 +9,7 @@ next to its field (422, or 409/412 when the risk or action changed meanwhile).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,6 +146,29 @@ async def _risk_page(
     )
 
 
+async def _submit(
+    request: Request,
+    form: PageForm,
+    db: Any,
+    matrix: Matrix,
+    calendar: Calendar,
+    risk_id: int,
+    name: str,
+    values: dict[str, str],
+    write: Callable[[], Awaitable[str]],
+) -> Response:
+    """Run a form's `write`, then 303 to the page it names; when the write is refused, the risk
+    page again with the person's entries and each error next to its field (nothing written)."""
+    try:
+        target = await write()
+    except SHOWN_REFUSALS as exc:
+        failed = _failed(name, values, exc)
+        return await _risk_page(
+            request, form.principal, db, matrix, calendar, risk_id, failed=failed, status_code=exc.status
+        )
+    return RedirectResponse(target, status_code=303)
+
+
 def _failed(form: str, values: dict[str, str], exc: RiskregError) -> Failed:
     errors = field_errors(exc.errors)
     placed = {name: msg for name, msg in errors.items() if name in values}
@@ -188,15 +212,13 @@ async def add_action(
     """Add an action to the risk (the API's create_action)."""
     form.principal.require_route(Action.WRITE)
     values = _values(form, "description", "owner", "due_on")
-    try:
+
+    async def write() -> str:
         body = validated(ActionCreate, values)
         created = await db.run(actions.create_action, form.principal, calendar, risk_id, body)
-    except SHOWN_REFUSALS as exc:
-        failed = _failed("action", values, exc)
-        return await _risk_page(
-            request, form.principal, db, matrix, calendar, risk_id, failed=failed, status_code=exc.status
-        )
-    return RedirectResponse(f"/risks/{risk_id}?done=action#action-{created.id}", status_code=303)
+        return f"/risks/{risk_id}?done=action#action-{created.id}"
+
+    return await _submit(request, form, db, matrix, calendar, risk_id, "action", values, write)
 
 
 @router.post("/actions/{action_id}/updates")
@@ -212,22 +234,15 @@ async def add_progress_note(
     form.principal.require_route(Action.WRITE)
     action = await db.run(actions.public, form.principal, action_id, calendar.today)
     values = _values(form, "note", "on")
-    try:
+
+    async def write() -> str:
         body = validated(ProgressCreate, {"note": values["note"]} | _day_or_none(values, "on"))
         await db.run(actions.add_progress, form.principal, calendar, action_id, body)
-    except SHOWN_REFUSALS as exc:
-        failed = _failed(f"progress-{action_id}", values, exc)
-        return await _risk_page(
-            request,
-            form.principal,
-            db,
-            matrix,
-            calendar,
-            action.risk_id,
-            failed=failed,
-            status_code=exc.status,
-        )
-    return RedirectResponse(f"/risks/{action.risk_id}?done=progress#action-{action_id}", status_code=303)
+        return f"/risks/{action.risk_id}?done=progress#action-{action_id}"
+
+    return await _submit(
+        request, form, db, matrix, calendar, action.risk_id, f"progress-{action_id}", values, write
+    )
 
 
 @router.post("/actions/{action_id}/complete")
@@ -244,22 +259,15 @@ async def complete_action(
     action = await db.run(actions.public, form.principal, action_id, calendar.today)
     values = _values(form, "completed_on", "version")
     if_match = f'"action-{action_id}-{values["version"]}"'
-    try:
+
+    async def write() -> str:
         body = validated(ActionUpdate, {"status": "done"} | _day_or_none(values, "completed_on"))
         await db.run(actions.update_action, form.principal, calendar, action_id, if_match, body)
-    except SHOWN_REFUSALS as exc:
-        failed = _failed(f"complete-{action_id}", values, exc)
-        return await _risk_page(
-            request,
-            form.principal,
-            db,
-            matrix,
-            calendar,
-            action.risk_id,
-            failed=failed,
-            status_code=exc.status,
-        )
-    return RedirectResponse(f"/risks/{action.risk_id}?done=complete#action-{action_id}", status_code=303)
+        return f"/risks/{action.risk_id}?done=complete#action-{action_id}"
+
+    return await _submit(
+        request, form, db, matrix, calendar, action.risk_id, f"complete-{action_id}", values, write
+    )
 
 
 @router.post("/risks/{risk_id}/status")
@@ -275,15 +283,13 @@ async def change_risk_status(
     form.principal.require(Action.ADMINISTER)
     values = _values(form, "status", "status_on", "version")
     if_match = f'"{risk_id}-{values["version"]}"'
-    try:
+
+    async def write() -> str:
         body = validated(RiskUpdate, {"status": values["status"]} | _day_or_none(values, "status_on"))
         await db.run(risks.update_public, form.principal, calendar, risk_id, if_match, body)
-    except SHOWN_REFUSALS as exc:
-        failed = _failed("status", values, exc)
-        return await _risk_page(
-            request, form.principal, db, matrix, calendar, risk_id, failed=failed, status_code=exc.status
-        )
-    return RedirectResponse(f"/risks/{risk_id}?done={values['status']}", status_code=303)
+        return f"/risks/{risk_id}?done={values['status']}"
+
+    return await _submit(request, form, db, matrix, calendar, risk_id, "status", values, write)
 
 
 @router.post("/risks/{risk_id}/escalation")
@@ -299,12 +305,10 @@ async def decide_escalation(
     form.principal.require(Action.ADMINISTER)
     values = _values(form, "kind", "reason", "on")
     kind = escalation.ESCALATE if values["kind"] == escalation.ESCALATE else escalation.DE_ESCALATE
-    try:
+
+    async def write() -> str:
         body = validated(EscalationCreate, {"reason": values["reason"]} | _day_or_none(values, "on"))
         await db.run(risks.escalate_public, form.principal, calendar, risk_id, kind, body)
-    except SHOWN_REFUSALS as exc:
-        failed = _failed("escalation", values, exc)
-        return await _risk_page(
-            request, form.principal, db, matrix, calendar, risk_id, failed=failed, status_code=exc.status
-        )
-    return RedirectResponse(f"/risks/{risk_id}?done={kind}", status_code=303)
+        return f"/risks/{risk_id}?done={kind}"
+
+    return await _submit(request, form, db, matrix, calendar, risk_id, "escalation", values, write)
